@@ -1,0 +1,191 @@
+"""Node.js's ``cluster`` module for Python: one primary, many worker processes, shared ports.
+
+::
+
+    import cluster
+
+    if cluster.is_primary:
+        for _ in range(cluster.available_parallelism()):
+            cluster.fork()
+    else:
+        ...  # every worker runs this: serve, compute, send messages
+
+Like Node's ``lib/cluster.js``, importing the package picks a side: a process started by
+``fork()`` finds ``NODE_UNIQUE_ID`` and its channel in the environment and becomes a
+worker; any other process is the primary. The module itself is an event emitter
+(``cluster.on("exit", ...)``), as Node's is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal as _signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from . import _child, _primary
+from ._channel import ChannelClosedError
+from ._loop import loop as _loop
+from ._parallelism import available_parallelism
+from ._process import Process, die_by_signal, process
+from ._worker import Worker
+
+__all__ = [
+    "SCHED_NONE",
+    "SCHED_RR",
+    "ChannelClosedError",
+    "Process",
+    "Worker",
+    "available_parallelism",
+    "disconnect",
+    "fork",
+    "is_master",
+    "is_primary",
+    "is_worker",
+    "process",
+    "scheduling_policy",
+    "setup_primary",
+    "worker",
+    "workers",
+]
+
+#: Hand connections out round-robin from the primary (the default, as in Node).
+SCHED_RR = 2
+#: Share the listening socket; workers accept for themselves.
+SCHED_NONE = 1
+
+#: True in a process started by ``fork()``.
+is_worker: bool = _child.is_worker_environment()
+#: True in the process that forks (Node's ``cluster.isPrimary``).
+is_primary: bool = not is_worker
+#: Deprecated spelling of ``is_primary``, as in Node.
+is_master: bool = is_primary
+
+
+def _policy_from_environment() -> int:
+    """``NODE_CLUSTER_SCHED_POLICY`` (or its twin ``CLUSTER_SCHED_POLICY``): rr or none."""
+    for name in ("CLUSTER_SCHED_POLICY", "NODE_CLUSTER_SCHED_POLICY"):
+        value = os.environ.get(name, "").strip().lower()
+        if value in ("rr", "none"):
+            return SCHED_RR if value == "rr" else SCHED_NONE
+    return SCHED_RR
+
+
+#: How connections are spread over workers: ``SCHED_RR`` or ``SCHED_NONE``. Set it before
+#: the first ``fork()``/``setup_primary()``; it is frozen then, as in Node.
+scheduling_policy: int = _policy_from_environment()
+_policy_at_import = scheduling_policy
+_frozen_policy: int | None = None
+
+
+def _freeze_scheduling_policy() -> int:
+    global _frozen_policy
+    if _frozen_policy is None:
+        module = sys.modules[__name__]
+        camel = getattr(module, "schedulingPolicy", _policy_at_import)
+        policy = camel if camel != _policy_at_import else module.scheduling_policy
+        if policy not in (SCHED_RR, SCHED_NONE):
+            raise ValueError(f"bad cluster.scheduling_policy: {policy!r} (SCHED_RR or SCHED_NONE)")
+        _frozen_policy = policy
+    return _frozen_policy
+
+
+# -- the module is an event emitter ---------------------------------------------------------
+
+_emitter = _primary.emitter
+on = _emitter.on
+once = _emitter.once
+off = _emitter.off
+emit = _emitter.emit
+add_listener = _emitter.add_listener
+remove_listener = _emitter.remove_listener
+remove_all_listeners = _emitter.remove_all_listeners
+prepend_listener = _emitter.prepend_listener
+prepend_once_listener = _emitter.prepend_once_listener
+listeners = _emitter.listeners
+listener_count = _emitter.listener_count
+event_names = _emitter.event_names
+set_max_listeners = _emitter.set_max_listeners
+get_max_listeners = _emitter.get_max_listeners
+
+
+# -- the primary's API ------------------------------------------------------------------------
+
+#: Live workers by id (primary only; empty in a worker).
+workers: dict[int, Worker] = _primary.workers  # type: ignore[assignment]
+#: This process's :class:`Worker` (worker only; None in the primary).
+worker: Worker | None = None
+
+
+def fork(env: Mapping[str, Any] | None = None) -> Worker:
+    """Start a worker that runs this program again; see :func:`cluster._primary.fork`."""
+    if is_worker:
+        raise RuntimeError("cluster.fork() can only be called in the primary")
+    return _primary.fork(env)
+
+
+def setup_primary(**settings: Any) -> None:
+    """Change how ``fork()`` starts workers; see :func:`cluster._primary.setup_primary`."""
+    if is_worker:
+        raise RuntimeError("cluster.setup_primary() can only be called in the primary")
+    _primary.setup_primary(**settings)
+
+
+def disconnect(callback: Callable[[], Any] | None = None) -> None:
+    """Disconnect every worker; ``callback()`` once all have (Node's ``cluster.disconnect``)."""
+    if is_worker:
+        raise RuntimeError("cluster.disconnect() can only be called in the primary")
+    _primary.disconnect(callback)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "settings":
+        return _primary.settings
+    raise AttributeError(f"module 'cluster' has no attribute {name!r}")
+
+
+# camelCase spellings, for code copied from Node.
+isPrimary = is_primary  # noqa: N816
+isWorker = is_worker  # noqa: N816
+isMaster = is_master  # noqa: N816
+schedulingPolicy = scheduling_policy  # noqa: N816
+setupPrimary = setup_primary  # noqa: N816
+setupMaster = setup_primary  # noqa: N816
+
+
+# -- the process's lifetime -----------------------------------------------------------------
+
+_crashed = False
+_python_excepthook = sys.excepthook
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Ctrl+C ends the primary quietly, by SIGINT, as Node's; a crash ends it at once."""
+    global _crashed
+    if issubclass(kind, KeyboardInterrupt):
+        die_by_signal(_signal.SIGINT)
+    _crashed = True
+    _python_excepthook(kind, exc, tb)
+
+
+def _primary_at_exit() -> None:
+    """After the main script: live on while workers or servers do, as Node's primary."""
+    if _crashed or _loop._thread is None:
+        return
+    try:
+        _loop.end_of_script()
+        _primary.wait_until_idle()
+    except KeyboardInterrupt:
+        die_by_signal(_signal.SIGINT)
+
+
+if threading.current_thread() is threading.main_thread():
+    process.route_default_signals()
+if is_worker:
+    worker = _child.setup_worker()
+else:
+    sys.excepthook = _excepthook
+    threading._register_atexit(_primary_at_exit)  # type: ignore[attr-defined]

@@ -1,0 +1,284 @@
+"""The IPC channel between the primary and one worker: framed messages on a socketpair.
+
+A frame is a 6-byte header (payload length, kind, number of file descriptors) and the
+payload. The kind byte keeps user and cluster messages apart: a user message that looks
+like an internal one is still a user message. File descriptors ride with the first
+byte of their frame (SCM_RIGHTS), so they arrive before the frame is complete.
+
+Writes never block the calling thread: whatever the socket does not take at once is
+queued and written by the event loop when the socket is writable again. Queued frames
+without descriptors are written together (one ``sendmsg`` for many frames).
+"""
+
+from __future__ import annotations
+
+import array
+import errno
+import socket
+import struct
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from selectors import EVENT_READ, EVENT_WRITE
+from typing import Any
+
+from ._loop import loop
+
+HEADER = struct.Struct("!IBB")
+KIND_JSON = 0  # a user message, JSON
+KIND_PICKLE = 1  # a user message, pickle ("advanced" serialization)
+KIND_INTERNAL = 2  # a cluster message, JSON
+KINDS = (KIND_JSON, KIND_PICKLE, KIND_INTERNAL)
+
+MAX_FDS = 253  # Linux's SCM_MAX_FD
+MAX_PAYLOAD = 1 << 30
+READ_SIZE = 1 << 18
+MAX_IOV = 512
+ANC_SIZE = socket.CMSG_SPACE(MAX_FDS * array.array("i").itemsize)
+
+WriteCallback = Callable[[BaseException | None], Any]
+
+
+class ChannelClosedError(OSError):
+    """The channel is closed (Node's ``ERR_IPC_CHANNEL_CLOSED``)."""
+
+    code = "ERR_IPC_CHANNEL_CLOSED"
+
+    def __init__(self, message: str = "Channel closed") -> None:
+        super().__init__(errno.EPIPE, message)
+
+
+class ProtocolError(Exception):
+    """A frame arrived that this side cannot read."""
+
+
+class _Outgoing:
+    __slots__ = ("data", "fds", "written")
+
+    def __init__(self, data: bytes, fds: Sequence[int], written: WriteCallback | None) -> None:
+        self.data = memoryview(data)
+        self.fds = fds
+        self.written = written
+
+
+class Channel:
+    """One end of a worker's channel, driven by the event loop."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        on_frame: Callable[[int, bytes, list[socket.socket]], None],
+        on_close: Callable[[BaseException | None], None],
+    ) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self._on_frame = on_frame
+        self._on_close = on_close
+        self._lock = threading.Lock()
+        self._out: deque[_Outgoing] = deque()
+        self._out_bytes = 0
+        self._inbuf = bytearray()
+        self._fds: deque[int] = deque()
+        self._closing = False  # no more sends; close once the queue is written
+        self._closed = False
+        self._watching_writes = False
+        loop.call_soon(self._watch)
+
+    @property
+    def connected(self) -> bool:
+        return not (self._closing or self._closed)
+
+    @property
+    def queued_bytes(self) -> int:
+        return self._out_bytes
+
+    # -- writing ----------------------------------------------------------------
+
+    def send_frame(
+        self,
+        kind: int,
+        payload: bytes,
+        fds: Sequence[int] = (),
+        written: WriteCallback | None = None,
+    ) -> None:
+        """Queue one frame; ``written(None)`` runs on the loop once it is sent."""
+        if len(payload) > MAX_PAYLOAD:
+            raise ValueError(f"message too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
+        if len(fds) > MAX_FDS:
+            raise ValueError(f"too many file descriptors in one message: {len(fds)}")
+        frame = HEADER.pack(len(payload), kind, len(fds)) + payload
+        with self._lock:
+            if not self.connected:
+                raise ChannelClosedError()
+            self._out.append(_Outgoing(frame, fds, written))
+            self._out_bytes += len(frame)
+            if len(self._out) == 1:
+                self._flush_locked()
+            need_writer = bool(self._out) and not self._watching_writes
+            if need_writer:
+                self._watching_writes = True
+        if need_writer:
+            loop.call_soon(self._watch)
+
+    def _flush_locked(self) -> None:
+        """Write queued frames until the socket would block. Caller holds the lock."""
+        while self._out and not self._closed:
+            buffers, fds = self._next_batch()
+            ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+            try:
+                sent = self._sock.sendmsg(buffers, ancillary if fds else [])
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                loop.call_soon(self._fail, exc)
+                return
+            self._consume(sent)
+
+    def _next_batch(self) -> tuple[list[memoryview], Sequence[int]]:
+        """The head frame and the descriptor-less frames after it: one ``sendmsg``."""
+        head = self._out[0]
+        buffers = [head.data]
+        for item in self._out:
+            if item is head:
+                continue
+            if item.fds or len(buffers) >= MAX_IOV:
+                break
+            buffers.append(item.data)
+        return buffers, head.fds
+
+    def _consume(self, sent: int) -> None:
+        self._out_bytes -= sent
+        while sent:
+            head = self._out[0]
+            head.fds = ()  # they went with the first byte
+            if sent < len(head.data):
+                head.data = head.data[sent:]
+                return
+            sent -= len(head.data)
+            self._out.popleft()
+            if head.written is not None:
+                loop.call_soon(head.written, None)
+
+    def _watch(self) -> None:
+        """(Re)register with the loop for what this channel waits for."""
+        if self._closed:
+            return
+        with self._lock:
+            self._watching_writes = bool(self._out)
+            close_now = self._closing and not self._out
+        if close_now:
+            self._finish_close(None)
+            return
+        events = EVENT_READ | (EVENT_WRITE if self._watching_writes else 0)
+        loop.watch(self._sock, events, self._on_ready)
+
+    # -- reading ----------------------------------------------------------------
+
+    def _on_ready(self, mask: int) -> None:
+        if mask & EVENT_WRITE:
+            with self._lock:
+                self._flush_locked()
+            self._watch()
+        if mask & EVENT_READ and not self._closed:
+            self._read()
+
+    def _read(self) -> None:
+        for _ in range(16):  # then let the other channels have a turn
+            try:
+                data, ancdata, flags, _ = self._sock.recvmsg(
+                    READ_SIZE, ANC_SIZE, socket.MSG_CMSG_CLOEXEC
+                )
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self._fail(exc)
+                return
+            self._take_fds(ancdata)
+            if flags & socket.MSG_CTRUNC:
+                self._fail(ProtocolError("file descriptors were dropped (MSG_CTRUNC)"))
+                return
+            if not data:
+                self._finish_close(None)
+                return
+            self._inbuf += data
+            if not self._parse_frames():
+                return
+            if len(data) < READ_SIZE:
+                return
+
+    def _take_fds(self, ancdata: list[tuple[int, int, bytes]]) -> None:
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+                self._fds.extend(fds)
+
+    def _parse_frames(self) -> bool:
+        """Dispatch every complete frame; False once the channel has failed."""
+        buf = self._inbuf
+        offset = 0
+        try:
+            while len(buf) - offset >= HEADER.size:
+                length, kind, nfds = HEADER.unpack_from(buf, offset)
+                if kind not in KINDS or length > MAX_PAYLOAD:
+                    raise ProtocolError(f"corrupt frame header (kind {kind}, length {length})")
+                end = offset + HEADER.size + length
+                if len(buf) < end:
+                    break
+                if nfds > len(self._fds):
+                    raise ProtocolError(
+                        f"frame announces {nfds} descriptors, {len(self._fds)} came"
+                    )
+                payload = bytes(buf[offset + HEADER.size : end])
+                handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
+                offset = end
+                self._on_frame(kind, payload, handles)
+                if self._closed:
+                    return False
+        except ProtocolError as exc:
+            self._fail(exc)
+            return False
+        finally:
+            del buf[:offset]
+        return True
+
+    # -- closing ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop sending; the channel closes once queued frames are written."""
+        with self._lock:
+            if not self.connected:
+                return
+            self._closing = True
+        loop.call_soon(self._watch)
+
+    def drain_and_close(self) -> None:
+        """The peer has exited: dispatch what it sent, then close (loop thread)."""
+        while not self._closed:
+            before = len(self._inbuf), len(self._fds)
+            self._read()
+            if not self._closed and (len(self._inbuf), len(self._fds)) == before:
+                self._finish_close(None)  # nothing more will come (a descendant holds its end)
+
+    def _fail(self, exc: BaseException) -> None:
+        """The channel broke (peer gone, corrupt stream): close it now."""
+        self._finish_close(exc)
+
+    def _finish_close(self, exc: BaseException | None) -> None:
+        if self._closed:
+            return
+        with self._lock:
+            self._closed = True
+            self._closing = True
+            pending = list(self._out)
+            self._out.clear()
+            self._out_bytes = 0
+        loop.unwatch(self._sock)
+        self._sock.close()
+        while self._fds:
+            socket.socket(fileno=self._fds.popleft()).close()
+        error = ChannelClosedError()
+        for item in pending:
+            if item.written is not None:
+                item.written(error)
+        self._on_close(exc if isinstance(exc, ProtocolError) else None)

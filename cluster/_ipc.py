@@ -1,0 +1,197 @@
+"""Messages over a :class:`~cluster._channel.Channel`: serialization, handles, replies.
+
+This is Node's ``lib/internal/cluster/utils.js`` (``sendHelper``/``internal``) together
+with the part of ``child_process`` that sends user messages: one :class:`Link` per
+channel end, used by the primary's ``Worker`` and by the worker's ``process`` alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._channel import KIND_INTERNAL, KIND_JSON, KIND_PICKLE, Channel, ChannelClosedError
+from ._loop import loop
+
+SERIALIZATIONS = ("json", "advanced")
+
+SendCallback = Callable[[BaseException | None], Any]
+Reply = Callable[[dict[str, Any], "socket.socket | None"], Any]
+
+
+def encode_user(message: Any, serialization: str) -> tuple[int, bytes]:
+    """Serialize a user message; a clear ``TypeError`` names what cannot be sent."""
+    if serialization == "advanced":
+        try:
+            return KIND_PICKLE, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise TypeError(
+                f"cannot send a message containing {_culprit(exc, message)}: "
+                f"it cannot be pickled ({exc})"
+            ) from exc
+    try:
+        return KIND_JSON, json.dumps(message, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"cannot send {_culprit(exc, message)} with serialization='json' ({exc}); "
+            "send JSON values only, or set serialization='advanced' (pickle)"
+        ) from exc
+
+
+def _culprit(exc: BaseException, message: Any) -> str:
+    text = str(exc)
+    if text.startswith("Object of type "):
+        return "a " + text.split()[3]
+    return f"a {type(message).__name__}"
+
+
+def decode(kind: int, payload: bytes) -> Any:
+    if kind == KIND_PICKLE:
+        return pickle.loads(payload)
+    return json.loads(payload)
+
+
+def handle_fd(handle: Any) -> int:
+    """The descriptor of something sendable: a socket, or an object with ``fileno()``."""
+    fileno = getattr(handle, "fileno", None)
+    if fileno is None:
+        raise TypeError(
+            f"send_handle must be a socket (or have fileno()), not {type(handle).__name__}"
+        )
+    fd = fileno()
+    if not isinstance(fd, int) or fd < 0:
+        raise ValueError(f"send_handle is closed: {handle!r}")
+    return fd
+
+
+def _is_connection(handle: Any) -> bool:
+    """A connected stream socket: Node closes the sender's copy unless keep_open."""
+    if not isinstance(handle, socket.socket) or handle.type != socket.SOCK_STREAM:
+        return False
+    try:
+        handle.getpeername()
+    except OSError:
+        return False
+    return True
+
+
+def _keep_open(options: Mapping[str, Any] | None) -> bool:
+    if options is None:
+        return False
+    if not isinstance(options, Mapping):
+        raise TypeError(f"options must be a mapping, not {type(options).__name__}")
+    unknown = set(options) - {"keep_open", "keepOpen"}
+    if unknown:
+        raise ValueError(f"unknown send option(s): {', '.join(sorted(unknown))}")
+    return bool(options.get("keep_open", options.get("keepOpen", False)))
+
+
+class Link:
+    """User and internal messaging over one channel end."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        serialization: str,
+        on_message: Callable[[Any, socket.socket | None], None],
+        on_internal: Callable[[dict[str, Any], socket.socket | None], None],
+        on_disconnect: Callable[[], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        self.serialization = serialization
+        self._on_message = on_message
+        self._on_internal = on_internal
+        self._on_disconnect = on_disconnect
+        self._on_error = on_error
+        self._seq = itertools.count(1)
+        self._replies: dict[int, Reply] = {}
+        self.channel = Channel(sock, self._on_frame, self._on_close)
+
+    @property
+    def connected(self) -> bool:
+        return self.channel.connected
+
+    # -- user messages ----------------------------------------------------------
+
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool:
+        """Node's ``subprocess.send``: refuse bad input here, report a closed channel."""
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        keep_open = _keep_open(options)
+        fds = [handle_fd(send_handle)] if send_handle is not None else []
+        kind, payload = encode_user(message, self.serialization)
+        close_after = send_handle if fds and not keep_open and _is_connection(send_handle) else None
+
+        def written(error: BaseException | None) -> None:
+            if close_after is not None and error is None:
+                close_after.close()
+            if callback is not None:
+                callback(error)
+            elif error is not None:
+                self._on_error(error)
+
+        try:
+            self.channel.send_frame(kind, payload, fds, written)
+        except ChannelClosedError as exc:
+            loop.call_soon(written, exc)
+            return False
+        return self.channel.queued_bytes < (1 << 16)
+
+    # -- cluster messages -------------------------------------------------------
+
+    def send_internal(
+        self,
+        message: dict[str, Any],
+        handle: Any = None,
+        reply: Reply | None = None,
+        written: SendCallback | None = None,
+    ) -> bool:
+        """Send a cluster message; ``reply`` gets the answer that carries its ``ack``."""
+        if reply is not None:
+            seq = next(self._seq)
+            self._replies[seq] = reply
+            message = {**message, "seq": seq}
+        fds = [handle_fd(handle)] if handle is not None else []
+        payload = json.dumps(message, separators=(",", ":")).encode()
+        try:
+            self.channel.send_frame(KIND_INTERNAL, payload, fds, written)
+        except ChannelClosedError:
+            return False
+        return True
+
+    def _on_frame(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
+        handle = handles[0] if handles else None
+        for extra in handles[1:]:
+            extra.close()
+        try:
+            message = decode(kind, payload)
+        except Exception as exc:  # noqa: BLE001 - a bad payload is that worker's error
+            if handle is not None:
+                handle.close()
+            self._on_error(ValueError(f"could not read a message from the channel: {exc}"))
+            return
+        if kind != KIND_INTERNAL:
+            self._on_message(message, handle)
+        elif isinstance(message, dict) and message.get("ack") in self._replies:
+            self._replies.pop(message["ack"])(message, handle)
+        elif isinstance(message, dict):
+            self._on_internal(message, handle)
+
+    def _on_close(self, error: BaseException | None) -> None:
+        self._replies.clear()
+        if error is not None:
+            self._on_error(error)
+        self._on_disconnect()
+
+    def disconnect(self) -> None:
+        self.channel.close()

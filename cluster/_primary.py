@@ -1,0 +1,476 @@
+"""The primary's side of the cluster (Node's ``lib/internal/cluster/primary.js``).
+
+All state here (``workers``, ``settings``, each worker's channel) is changed on the
+event loop's thread only; public calls from other threads are run there with
+:meth:`EventLoop.run_sync`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal as _signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from selectors import EVENT_READ
+from typing import Any
+
+import psutil
+
+from ._emitter import EventEmitter
+from ._ipc import SERIALIZATIONS, Link, SendCallback
+from ._loop import ClusterEmitter, loop
+from ._worker import Worker, signal_number
+
+BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bootstrap.py")
+
+#: The module-level emitter: ``cluster.on(...)`` and friends are its methods.
+emitter = ClusterEmitter()
+#: Live workers by id (``cluster.workers``).
+workers: dict[int, PrimaryWorker] = {}
+#: The settings in force (``cluster.settings``); replaced by each ``setup_primary``.
+settings: dict[str, Any] = {}
+
+_ids = itertools.count(1)
+_intercom = EventEmitter()  # 'disconnect' once cluster.workers is empty
+_running: set[PrimaryWorker] = set()  # started, and not yet both exited and disconnected
+_idle = threading.Event()  # set while nothing keeps the primary alive
+_idle.set()
+_initialized = False
+
+
+# -- settings ------------------------------------------------------------------------
+
+
+def _default_exec() -> str | None:
+    """How the primary was started: a script path, or ``"-m module"``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        name = str(spec.name)
+        return "-m " + (name[: -len(".__main__")] if name.endswith(".__main__") else name)
+    if not sys.argv or sys.argv[0] in ("", "-c"):
+        return None
+    return os.path.abspath(sys.argv[0])
+
+
+def _interpreter_flags() -> list[str]:
+    """The interpreter options the primary was started with (Node's ``execArgv``).
+
+    ``sys.orig_argv`` is ``[python, *flags, script, *args]`` or
+    ``[python, *flags, "-m", module, *args]``, and ``sys.argv`` ends with the same args.
+    """
+    orig = list(getattr(sys, "orig_argv", []))
+    end = len(orig) - len(sys.argv)
+    if end >= 2 and orig[end - 1] == "-m":
+        end -= 1
+    return orig[1:end] if end >= 1 else []
+
+
+def _is_str_list(value: Any) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and all(isinstance(item, str) for item in value)
+    )
+
+
+def _optional_id(name: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            return None
+        return f"{name} must be a non-negative int or None"
+
+    return check
+
+
+def _check_exec(value: Any) -> str | None:
+    return (
+        None
+        if isinstance(value, (str, os.PathLike)) and str(value)
+        else ("exec must be a script path or '-m module'")
+    )
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "exec": _check_exec,
+    "args": lambda v: None if _is_str_list(v) else "args must be a list of str",
+    "exec_argv": lambda v: None if _is_str_list(v) else "exec_argv must be a list of str",
+    "cwd": lambda v: (
+        None if v is None or isinstance(v, (str, os.PathLike)) else ("cwd must be a path or None")
+    ),
+    "silent": lambda v: None if isinstance(v, bool) else "silent must be True or False",
+    "stdio": lambda v: (
+        None
+        if v is None or (isinstance(v, Sequence) and not isinstance(v, str))
+        else "stdio must be a list such as ['pipe', 'inherit', 'inherit']"
+    ),
+    "uid": _optional_id("uid"),
+    "gid": _optional_id("gid"),
+    "serialization": lambda v: (
+        None
+        if v in SERIALIZATIONS
+        else (f"serialization must be one of {SERIALIZATIONS}, not {v!r}")
+    ),
+}
+
+
+def _validate(options: Mapping[str, Any]) -> None:
+    for name, value in options.items():
+        if name not in _CHECKS:
+            raise TypeError(
+                f"setup_primary() got an unknown setting {name!r}; "
+                f"the settings are: {', '.join(_CHECKS)}"
+            )
+        problem = _CHECKS[name](value)
+        if problem:
+            raise ValueError(f"setup_primary(): {problem} (got {value!r})")
+    if "stdio" in options and options["stdio"] is not None:
+        _stdio_for_popen(options["stdio"])
+
+
+def setup_primary(**options: Any) -> None:
+    """Change how ``fork()`` starts workers (Node's ``cluster.setupPrimary()``).
+
+    Settings: ``exec``, ``args``, ``exec_argv``, ``cwd``, ``silent``, ``stdio``, ``uid``,
+    ``gid``, ``serialization``. They merge over the settings in force; emits ``'setup'``.
+    """
+    _validate(options)
+    loop.run_sync(lambda: _apply_settings(options))
+
+
+def _apply_settings(options: Mapping[str, Any]) -> dict[str, Any]:
+    global settings, _initialized
+    new = {
+        "args": list(sys.argv[1:]),
+        "exec": _default_exec(),
+        "exec_argv": _interpreter_flags(),
+        "silent": False,
+        **settings,
+        **options,
+    }
+    settings = new
+    if not _initialized:
+        _initialized = True
+        from . import _freeze_scheduling_policy
+
+        _freeze_scheduling_policy()
+    loop.call_soon(loop.deliver, emitter, "setup", dict(new))
+    return new
+
+
+# -- starting a worker ------------------------------------------------------------------
+
+
+def _stdio_for_popen(stdio: Sequence[Any]) -> list[Any]:
+    """Node's ``stdio`` list as Popen's stdin/stdout/stderr ('ipc' entries are implied)."""
+    entries = [entry for entry in stdio if entry != "ipc"]
+    if len(entries) > 3:
+        raise ValueError(
+            "stdio: only the first three entries (stdin, stdout, stderr) are supported"
+        )
+    entries += ["inherit"] * (3 - len(entries))
+    named = {"pipe": subprocess.PIPE, "inherit": None, "ignore": subprocess.DEVNULL}
+    result = []
+    for entry in entries:
+        if isinstance(entry, str):
+            if entry not in named:
+                raise ValueError(
+                    f"stdio: unknown entry {entry!r} (use 'pipe', 'inherit', 'ignore')"
+                )
+            result.append(named[entry])
+        else:
+            result.append(entry)
+    return result
+
+
+def _command(current: Mapping[str, Any]) -> list[str]:
+    target = current["exec"]
+    if target is None:
+        raise RuntimeError(
+            "fork(): the primary was not started from a script or with -m, so there is no "
+            "program to run in the worker; say which with setup_primary(exec=...)"
+        )
+    target = os.fspath(target)
+    exec_target = ["-m", target[3:].strip()] if target.startswith("-m ") else [target]
+    return [sys.executable, *current["exec_argv"], BOOTSTRAP, *exec_target, *current["args"]]
+
+
+def _spawn(
+    worker_id: int, env: Mapping[str, Any] | None
+) -> tuple[subprocess.Popen[bytes], socket.socket]:
+    """Start the worker process; runs on the loop thread, which lives as long as the
+    primary (so the worker's parent-death signal fires only when the primary dies)."""
+    current = settings
+    ours, theirs = socket.socketpair()
+    try:
+        child_env = {**os.environ, **{str(k): str(v) for k, v in (env or {}).items()}}
+        child_env.update(
+            NODE_UNIQUE_ID=str(worker_id),
+            NODE_CHANNEL_FD=str(theirs.fileno()),
+            NODE_CHANNEL_SERIALIZATION_MODE=current.get("serialization", "json"),
+        )
+        if current.get("stdio") is not None:
+            stdin, stdout, stderr = _stdio_for_popen(current["stdio"])
+        elif current["silent"]:
+            stdin = stdout = stderr = subprocess.PIPE
+        else:
+            stdin = stdout = stderr = None
+        popen = subprocess.Popen(
+            _command(current),
+            env=child_env,
+            cwd=current.get("cwd"),
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=(theirs.fileno(),),
+            user=current.get("uid"),
+            group=current.get("gid"),
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    return popen, ours
+
+
+def fork(env: Mapping[str, Any] | None = None) -> PrimaryWorker:
+    """Start a new worker process and return its :class:`Worker` (Node's
+    ``cluster.fork()``). ``env`` is merged over ``os.environ``; values become ``str``."""
+    if env is not None and not isinstance(env, Mapping):
+        raise TypeError(f"fork(env): env must be a mapping, not {type(env).__name__}")
+    return loop.run_sync(lambda: _fork(env))
+
+
+def _fork(env: Mapping[str, Any] | None) -> PrimaryWorker:
+    _apply_settings({})
+    worker_id = next(_ids)
+    popen, sock = _spawn(worker_id, env)
+    worker = PrimaryWorker(worker_id, popen, sock, settings.get("serialization", "json"))
+    workers[worker_id] = worker
+    _running.add(worker)
+    _idle.clear()
+    loop.call_soon(loop.deliver, emitter, "fork", worker)
+    return worker
+
+
+# -- the worker's process, as the primary sees it --------------------------------------
+
+
+class WorkerProcess:
+    """A worker's process seen from the primary (Node's ``ChildProcess``).
+
+    ``pid``, ``exit_code``/``signal_code`` once it has exited, ``connected``,
+    ``kill(signal)``, ``send()``, ``disconnect()`` (closes the raw channel),
+    ``stdin``/``stdout``/``stderr`` (pipes when ``silent``), and ``psutil``: the
+    ``psutil.Process`` for metrics (CPU, memory, open files...).
+    """
+
+    def __init__(self, popen: subprocess.Popen[bytes], link: Link) -> None:
+        self._popen = popen
+        self._link = link
+        self.pid = popen.pid
+        self.stdin, self.stdout, self.stderr = popen.stdin, popen.stdout, popen.stderr
+        self.exit_code: int | None = None
+        self.signal_code: str | None = None
+        self._pidfd: int | None = os.pidfd_open(popen.pid)
+        self._psutil: psutil.Process | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<WorkerProcess pid={self.pid} exit_code={self.exit_code} signal={self.signal_code}>"
+        )
+
+    @property
+    def connected(self) -> bool:
+        return self._link.connected
+
+    @property
+    def psutil(self) -> psutil.Process:
+        """``psutil.Process`` of the worker, for metrics."""
+        if self._psutil is None:
+            self._psutil = psutil.Process(self.pid)
+        return self._psutil
+
+    def kill(self, signal: str | int = "SIGTERM") -> bool:
+        """Send ``signal`` to the worker; False if it has already exited."""
+        signum = signal_number(signal)
+        if self._pidfd is None:
+            return False
+        _signal.pidfd_send_signal(self._pidfd, signum)
+        return True
+
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool:
+        return self._link.send(message, send_handle, options, callback)
+
+    def disconnect(self) -> None:
+        """Close the channel itself; the worker exits (Node's ``subprocess.disconnect``)."""
+        self._link.disconnect()
+
+    def _reap(self) -> None:
+        """The process has exited: collect its status (loop thread)."""
+        assert self._pidfd is not None
+        loop.unwatch(self._pidfd)
+        os.close(self._pidfd)
+        self._pidfd = None
+        code = self._popen.wait()
+        if code < 0:
+            self.signal_code = _signal.Signals(-code).name
+        else:
+            self.exit_code = code
+
+
+# -- the Worker, primary side -----------------------------------------------------------
+
+
+class PrimaryWorker(Worker):
+    """A :class:`Worker` as the primary sees it."""
+
+    process: WorkerProcess
+
+    def __init__(
+        self,
+        worker_id: int,
+        popen: subprocess.Popen[bytes],
+        sock: socket.socket,
+        serialization: str,
+    ) -> None:
+        super().__init__(id=worker_id)
+        link = Link(
+            sock,
+            serialization,
+            on_message=self._on_message,
+            on_internal=self._on_internal,
+            on_disconnect=self._on_disconnect,
+            on_error=lambda exc: loop.deliver(self, "error", exc),
+        )
+        self._link = link
+        self.process = WorkerProcess(popen, link)
+        loop.watch(self.process._pidfd, EVENT_READ, lambda _mask: self._on_exit())
+
+    # -- what arrives from the worker --
+
+    def _on_message(self, message: Any, handle: socket.socket | None) -> None:
+        loop.deliver(self, "message", message, handle)
+        loop.deliver(emitter, "message", self, message, handle)
+
+    def _on_internal(self, message: dict[str, Any], handle: socket.socket | None) -> None:
+        act = message.get("act")
+        if act == "online":
+            self.state = "online"
+            loop.deliver(self, "online")
+            loop.deliver(emitter, "online", self)
+        elif act == "exitedAfterDisconnect":
+            self.exited_after_disconnect = True
+            self._link.send_internal({"ack": message.get("seq")})
+        else:
+            from . import _servers
+
+            _servers.on_internal(self, message, handle)
+
+    def _on_disconnect(self) -> None:
+        _servers_forget(self)
+        if self.is_dead():
+            _remove_worker(self)
+        self.exited_after_disconnect = bool(self.exited_after_disconnect)
+        self.state = "disconnected"
+        loop.deliver(self, "disconnect")
+        loop.deliver(emitter, "disconnect", self)
+        _maybe_idle(self)
+
+    def _on_exit(self) -> None:
+        self.process._reap()
+        self._link.channel.drain_and_close()  # messages first, then 'disconnect'
+        self._emit_exit()
+
+    def _emit_exit(self) -> None:
+        if not self.is_connected():
+            _servers_forget(self)
+            _remove_worker(self)
+        self.exited_after_disconnect = bool(self.exited_after_disconnect)
+        self.state = "dead"
+        code, sig = self.process.exit_code, self.process.signal_code
+        loop.deliver(self, "exit", code, sig)
+        loop.deliver(emitter, "exit", self, code, sig)
+        _maybe_idle(self)
+
+    # -- what the primary asks of it --
+
+    def disconnect(self) -> PrimaryWorker:
+        """Ask the worker to close its servers and its channel, then exit (Node's
+        ``worker.disconnect()``): connections it has are served to the end."""
+        loop.run_sync(self._disconnect)
+        return self
+
+    def _disconnect(self) -> None:
+        self.exited_after_disconnect = True
+        self._link.send_internal({"act": "disconnect"})
+        _servers_forget(self)
+        _remove_worker(self)
+
+    def destroy(self, signal: str | int = "SIGTERM") -> None:
+        """Disconnect the worker, then send it ``signal`` (Node's ``worker.kill()``)."""
+        signum = signal_number(signal)
+        loop.run_sync(lambda: self._destroy(signum))
+
+    def _destroy(self, signum: int) -> None:
+        if self.is_connected():
+            self.once("disconnect", lambda: self.process.kill(signum))
+            self._disconnect()
+        else:
+            self.process.kill(signum)
+
+
+def _servers_forget(worker: PrimaryWorker) -> None:
+    from . import _servers
+
+    _servers.remove_worker(worker)
+
+
+def _remove_worker(worker: PrimaryWorker) -> None:
+    if workers.pop(worker.id, None) is not None and not workers:
+        _intercom.emit("disconnect")
+
+
+def _maybe_idle(worker: PrimaryWorker) -> None:
+    if worker.is_dead() and not worker.is_connected():
+        _running.discard(worker)
+    from . import _servers
+
+    if not _running and not _servers.has_handles():
+        _idle.set()
+
+
+def disconnect(callback: Callable[[], Any] | None = None) -> None:
+    """Disconnect every worker; ``callback()`` once all have (``cluster.disconnect()``)."""
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+
+    def run() -> None:
+        if callback is not None:
+            _intercom.once("disconnect", callback)
+        if not workers:
+            loop.call_soon(_intercom.emit, "disconnect")
+            return
+        for worker in list(workers.values()):
+            if worker.is_connected():
+                worker._disconnect()
+
+    loop.run_sync(run)
+
+
+# -- the primary's lifetime ---------------------------------------------------------------
+
+
+def wait_until_idle() -> None:
+    """Block (the main thread, at exit) while workers or servers keep the primary alive."""
+    _idle.wait()

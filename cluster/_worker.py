@@ -1,0 +1,121 @@
+"""The ``Worker`` object, shared by both sides (Node's ``lib/internal/cluster/worker.js``).
+
+The primary's and the worker's halves extend it (:mod:`cluster._primary`,
+:mod:`cluster._child`), as Node extends ``Worker.prototype`` in each.
+"""
+
+from __future__ import annotations
+
+import signal as _signal
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ._ipc import SendCallback
+from ._loop import ClusterEmitter
+
+__all__ = ["Worker", "signal_number"]
+
+
+class _Process(Protocol):
+    """What a worker needs of its process: the primary's view or the worker's own."""
+
+    pid: int
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    @property
+    def signal_code(self) -> str | None: ...
+
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool: ...
+
+
+def signal_number(sig: str | int) -> int:
+    """``"SIGTERM"``, ``15`` or ``signal.SIGTERM`` as a number; ``ValueError`` otherwise."""
+    if isinstance(sig, str):
+        try:
+            return int(_signal.Signals[sig])
+        except KeyError:
+            raise ValueError(f"unknown signal: {sig!r}") from None
+    if isinstance(sig, int) and not isinstance(sig, bool):
+        try:
+            return int(_signal.Signals(sig))
+        except ValueError:
+            raise ValueError(f"unknown signal number: {sig!r}") from None
+    raise TypeError(f"signal must be a name such as 'SIGTERM' or a number, not {sig!r}")
+
+
+class Worker(ClusterEmitter):
+    """A worker process, as seen from the primary (``cluster.workers``) or from itself
+    (``cluster.worker``). Node's ``Worker``.
+
+    Events: ``'online'``, ``'listening'(address)``, ``'message'(message, handle)``,
+    ``'disconnect'``, ``'exit'(code, signal)``, ``'error'(exc)``.
+    """
+
+    def __init__(self, id: int = 0, process: Any = None, state: str = "none") -> None:
+        super().__init__()
+        #: The worker's id, from 1 (``NODE_UNIQUE_ID``); the key in ``cluster.workers``.
+        self.id = id
+        #: The worker's process: ``pid``, ``kill()``, ``exit_code``, ``signal_code``...
+        self.process = process
+        #: ``'none'``, ``'online'``, ``'listening'``, ``'disconnected'``, ``'dead'``...
+        self.state = state
+        #: ``True`` after ``kill()``/``disconnect()``; ``None`` until it disconnects or exits.
+        self.exited_after_disconnect: bool | None = None
+
+    def __repr__(self) -> str:
+        pid = getattr(self.process, "pid", None)
+        return f"<Worker id={self.id} pid={pid} state={self.state}>"
+
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool:
+        """Send a message to the other side; ``callback(error)`` once it is written.
+
+        Node's ``worker.send()``. Returns False when the channel is closed or its backlog
+        is large. A message that cannot be serialized raises ``TypeError`` here.
+        """
+        return bool(self.process.send(message, send_handle, options, callback))
+
+    def kill(self, signal: str | int = "SIGTERM") -> None:
+        """End the worker (Node's ``worker.kill()``; ``destroy()`` is the same)."""
+        self.destroy(signal)
+
+    def destroy(self, signal: str | int = "SIGTERM") -> None:
+        raise NotImplementedError
+
+    def disconnect(self) -> Worker:
+        raise NotImplementedError
+
+    def is_dead(self) -> bool:
+        """True once the worker's process has exited (Node's ``worker.isDead()``)."""
+        return self.process.exit_code is not None or self.process.signal_code is not None
+
+    def is_connected(self) -> bool:
+        """True while the channel to the primary is open (``worker.isConnected()``)."""
+        return bool(self.process.connected)
+
+    # camelCase spellings, so that code copied from Node reads naturally.
+    def isDead(self) -> bool:  # noqa: N802
+        return self.is_dead()
+
+    def isConnected(self) -> bool:  # noqa: N802
+        return self.is_connected()
+
+    @property
+    def exitedAfterDisconnect(self) -> bool | None:  # noqa: N802
+        return self.exited_after_disconnect
