@@ -176,7 +176,8 @@ def run_worker(argv: list[str]) -> None:
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - reported as Python would, minus our frames
-        sys.excepthook(type(exc), exc, _user_traceback(exc.__traceback__))
+        exc = exc.with_traceback(_user_traceback(exc.__traceback__))
+        sys.excepthook(type(exc), exc, exc.__traceback__)
         raise SystemExit(1) from None
 
 

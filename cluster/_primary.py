@@ -35,7 +35,7 @@ workers: dict[int, PrimaryWorker] = {}
 settings: dict[str, Any] = {}
 
 _ids = itertools.count(1)
-_intercom = EventEmitter()  # 'disconnect' once cluster.workers is empty
+_intercom = EventEmitter()  # 'disconnect'(worker) after the user's listeners heard it
 _running: set[PrimaryWorker] = set()  # started, and not yet both exited and disconnected
 _idle = threading.Event()  # set while nothing keeps the primary alive
 _idle.set()
@@ -360,8 +360,9 @@ class PrimaryWorker(Worker):
     # -- what arrives from the worker --
 
     def _on_message(self, message: Any, handle: socket.socket | None) -> None:
-        loop.deliver(self, "message", message, handle)
+        # Node's cluster listens to the worker's 'message' before any user code does.
         loop.deliver(emitter, "message", self, message, handle)
+        loop.deliver(self, "message", message, handle)
 
     def _on_internal(self, message: dict[str, Any], handle: socket.socket | None) -> None:
         act = message.get("act")
@@ -385,6 +386,7 @@ class PrimaryWorker(Worker):
         self.state = "disconnected"
         loop.deliver(self, "disconnect")
         loop.deliver(emitter, "disconnect", self)
+        _intercom.emit("disconnect", self)
         _maybe_idle(self)
 
     def _on_exit(self) -> None:
@@ -418,16 +420,10 @@ class PrimaryWorker(Worker):
         _remove_worker(self)
 
     def destroy(self, signal: str | int = "SIGTERM") -> None:
-        """Disconnect the worker, then send it ``signal`` (Node's ``worker.kill()``)."""
-        signum = signal_number(signal)
-        loop.run_sync(lambda: self._destroy(signum))
-
-    def _destroy(self, signum: int) -> None:
-        if self.is_connected():
-            self.once("disconnect", lambda: self.process.kill(signum))
-            self._disconnect()
-        else:
-            self.process.kill(signum)
+        """Send the worker ``signal`` (Node's ``worker.kill()``/``destroy()`` in the
+        primary: Node 20 signals at once, without disconnecting first, so
+        ``exited_after_disconnect`` ends up False)."""
+        self.process.kill(signal)
 
 
 def _servers_forget(worker: PrimaryWorker) -> None:
@@ -437,8 +433,7 @@ def _servers_forget(worker: PrimaryWorker) -> None:
 
 
 def _remove_worker(worker: PrimaryWorker) -> None:
-    if workers.pop(worker.id, None) is not None and not workers:
-        _intercom.emit("disconnect")
+    workers.pop(worker.id, None)
 
 
 def _maybe_idle(worker: PrimaryWorker) -> None:
@@ -451,21 +446,33 @@ def _maybe_idle(worker: PrimaryWorker) -> None:
 
 
 def disconnect(callback: Callable[[], Any] | None = None) -> None:
-    """Disconnect every worker; ``callback()`` once all have (``cluster.disconnect()``)."""
+    """Disconnect every worker; ``callback()`` once all have (``cluster.disconnect()``).
+
+    Node 20 calls ``callback`` when the first worker *exits*; this calls it once every
+    worker's ``'disconnect'`` has been emitted, as Node's documentation says.
+    """
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+    loop.run_sync(lambda: _disconnect_all(callback))
 
-    def run() -> None:
-        if callback is not None:
-            _intercom.once("disconnect", callback)
-        if not workers:
-            loop.call_soon(_intercom.emit, "disconnect")
-            return
-        for worker in list(workers.values()):
-            if worker.is_connected():
-                worker._disconnect()
 
-    loop.run_sync(run)
+def _disconnect_all(callback: Callable[[], Any] | None) -> None:
+    pending = {worker for worker in _running if worker.is_connected()}
+    for worker in pending:
+        worker._disconnect()
+    if callback is None:
+        return
+    if not pending:
+        loop.call_soon(callback)
+        return
+
+    def one_disconnected(worker: PrimaryWorker) -> None:
+        pending.discard(worker)
+        if not pending:
+            _intercom.remove_listener("disconnect", one_disconnected)
+            callback()
+
+    _intercom.on("disconnect", one_disconnected)
 
 
 # -- the primary's lifetime ---------------------------------------------------------------
