@@ -28,7 +28,7 @@ from typing import Any
 
 from . import _child, _primary
 from ._channel import ChannelClosedError
-from ._loop import loop as _loop
+from ._loop import loop as _event_loop
 from ._parallelism import available_parallelism
 from ._process import Process, die_by_signal, process
 from ._worker import Worker
@@ -173,10 +173,10 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 def _primary_at_exit() -> None:
     """After the main script: live on while workers or servers do, as Node's primary."""
-    if _crashed or _loop._thread is None:
+    if _crashed or _event_loop._thread is None:
         return
     try:
-        _loop.end_of_script()
+        _event_loop.end_of_script()
         _primary.wait_until_idle()
     except KeyboardInterrupt:
         die_by_signal(_signal.SIGINT)

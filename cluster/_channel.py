@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import errno
+import select
 import socket
 import struct
 import threading
@@ -241,6 +242,15 @@ class Channel:
         finally:
             del buf[:offset]
         return True
+
+    def pump(self, done: Callable[[], bool]) -> None:
+        """Read and write right here, blocking, until ``done()`` (loop thread only)."""
+        while not done() and not self._closed:
+            with self._lock:
+                self._flush_locked()
+                writing = bool(self._out)
+            select.select([self._sock], [self._sock] if writing else [], [])
+            self._read()
 
     # -- closing ----------------------------------------------------------------
 

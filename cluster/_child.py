@@ -88,6 +88,9 @@ def setup_worker() -> ChildWorker:
         on_error=_on_error,
     )
     process.attach(link)
+    from . import _listen
+
+    _listen.install()
     link.send_internal({"act": "online"})
     return worker
 

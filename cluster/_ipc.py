@@ -7,10 +7,13 @@ channel end, used by the primary's ``Worker`` and by the worker's ``process`` al
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import pickle
 import socket
+import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -109,6 +112,8 @@ class Link:
         self._on_error = on_error
         self._seq = itertools.count(1)
         self._replies: dict[int, Reply] = {}
+        self._holding = False  # a request is being answered on the loop thread
+        self._held: deque[tuple[int, bytes, list[socket.socket]]] = deque()
         self.channel = Channel(sock, self._on_frame, self._on_close)
 
     @property
@@ -169,7 +174,43 @@ class Link:
             return False
         return True
 
+    def request(self, message: dict[str, Any]) -> tuple[dict[str, Any], socket.socket | None]:
+        """Send a cluster message and wait for its answer, from any thread.
+
+        On the loop's own thread (a server started inside a cluster callback) the
+        channel is read right here; frames that are not the answer wait, in order,
+        until the callback that asked has returned.
+        """
+        answer: list[tuple[dict[str, Any], socket.socket | None]] = []
+        arrived = threading.Event()
+
+        def reply(message: dict[str, Any], handle: socket.socket | None) -> None:
+            answer.append((message, handle))
+            arrived.set()
+
+        if not self.send_internal(message, reply=reply):
+            raise ChannelClosedError()
+        if loop.in_loop_thread():
+            self._holding = True
+            try:
+                self.channel.pump(arrived.is_set)
+            finally:
+                self._holding = False
+                if self._held:
+                    loop.call_soon(self._release_held)
+        else:
+            arrived.wait()
+        if not answer:
+            raise ChannelClosedError()
+        return answer[0]
+
     def _on_frame(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
+        if self._held or (self._holding and not self._is_awaited_answer(kind, payload)):
+            self._held.append((kind, payload, handles))
+        else:
+            self._dispatch(kind, payload, handles)
+
+    def _dispatch(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
         handle = handles[0] if handles else None
         for extra in handles[1:]:
             extra.close()
@@ -187,8 +228,22 @@ class Link:
         elif isinstance(message, dict):
             self._on_internal(message, handle)
 
+    def _is_awaited_answer(self, kind: int, payload: bytes) -> bool:
+        if kind != KIND_INTERNAL:
+            return False
+        message = json.loads(payload)
+        return isinstance(message, dict) and message.get("ack") in self._replies
+
+    def _release_held(self) -> None:
+        """Dispatch the frames that arrived while a request was answered in the loop."""
+        while self._held and not self._holding:
+            self._dispatch(*self._held.popleft())
+
     def _on_close(self, error: BaseException | None) -> None:
+        replies = list(self._replies.values())
         self._replies.clear()
+        for reply in replies:  # nobody will answer now: wake whoever waits
+            reply({"errno": errno.EPIPE, "error": "channel closed"}, None)
         if error is not None:
             self._on_error(error)
         self._on_disconnect()

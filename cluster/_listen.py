@@ -1,10 +1,311 @@
-"""The worker's servers (placeholder until server sharing lands)."""
+"""A worker's servers, routed through the primary (Node's ``_getServer`` in child.js).
+
+In a worker, ``socket.socket`` is taught to ask the primary for its server sockets, so
+that unchanged server code (socketserver, http.server, asyncio, frameworks on them)
+shares ports as Node's servers do:
+
+- ``bind()`` of a TCP, UDP or Unix stream socket sends the address to the primary,
+  which binds it (or reuses the socket it already bound for that address) and answers
+  with a descriptor that this process puts *under the same descriptor number* with
+  ``dup2``, so C code that holds the number (uvloop) sees it too:
+
+  - ``SCHED_NONE`` and UDP: the primary's bound socket itself. ``listen()`` and
+    ``accept()`` are the kernel's; every worker accepts from the one queue.
+  - ``SCHED_RR``: this worker's end of a private ``SOCK_SEQPACKET`` pair. The primary
+    accepts and sends each connection down the pair as one datagram carrying its
+    descriptor, so the server's descriptor is readable exactly while a connection
+    waits, and ``accept()`` (taught here) receives one. ``getsockname()`` reports the
+    primary's address.
+
+- ``listen()`` tells the primary, which emits ``'listening'`` and starts handing out.
+- ``close()`` tells the primary, which stops routing here (and gives connections this
+  worker had not taken yet to another worker).
+
+Sockets bound inside ``with cluster.exclusive():``, or with ``SO_REUSEPORT`` set, are
+left alone, as Node's ``exclusive``/``reusePort`` servers are.
+"""
 
 from __future__ import annotations
 
+import array
+import contextlib
+import errno
+import json
+import os
 import socket
-from collections.abc import Callable
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+from ._loop import loop
+from ._process import process
+
+_original = {
+    name: getattr(socket.socket, name)
+    for name in ("bind", "listen", "accept", "getsockname", "_real_close", "detach")
+}
+_ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
+_SOCKET_TYPES = socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
+
+
+@dataclass
+class _Server:
+    """A routed server socket: what the primary told us about it."""
+
+    key: str
+    policy: str  # "rr": connections come down a pair; "shared": the real socket
+    sockname: Any
+    index_key: str
+    index: int
+    listening: bool = False
+
+
+_servers: weakref.WeakKeyDictionary[socket.socket, _Server] = weakref.WeakKeyDictionary()
+_indexes: dict[str, set[int]] = {}
+_lock = threading.RLock()
+_local = threading.local()
+_parked: list[socket.socket] = []  # peers that keep parked descriptors quiet
+
+# Connections accepted through routed servers, for a graceful disconnect.
+_connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+_draining: set[int] = set()
+_drained: Callable[[], None] | None = None
+
+
+# -- opting out -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive() -> Iterator[None]:
+    """Servers bound in this block (on this thread) are the worker's own, not shared:
+    Node's ``server.listen({exclusive: true})``."""
+    _local.depth = getattr(_local, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _local.depth -= 1
+
+
+def _should_route(sock: socket.socket) -> bool:
+    if getattr(_local, "depth", 0) or not process.connected:
+        return False
+    kind = sock.type & ~_SOCKET_TYPES
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        routable = kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM)
+    else:
+        routable = sock.family == socket.AF_UNIX and kind == socket.SOCK_STREAM
+    return routable and not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+
+
+# -- addresses on the wire ------------------------------------------------------------------
+
+
+def _wire_address(family: int, address: Any) -> Any:
+    """The address as JSON, with the defaults made explicit and Unix paths absolute."""
+    if family == socket.AF_UNIX:
+        path = os.fsdecode(address)
+        return path if path.startswith("\0") else os.path.abspath(path)
+    host, port, *rest = address
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError(f"port must be an int, not {port!r}")
+    if host == "":
+        host = "0.0.0.0" if family == socket.AF_INET else "::"
+    return [host, port, *rest]
+
+
+def address_from_wire(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+# -- the patched socket methods ---------------------------------------------------------
+
+
+def _bind(self: socket.socket, address: Any) -> None:
+    if not _should_route(self):
+        _original["bind"](self, address)
+        return
+    wire = _wire_address(self.family, address)
+    kind = self.type & ~_SOCKET_TYPES
+    index_key = json.dumps([int(self.family), int(kind), wire])
+    with _lock:
+        taken = _indexes.setdefault(index_key, set())
+        index = next(i for i in range(len(taken) + 1) if i not in taken)
+        taken.add(index)
+    try:
+        server = _query_server(self, kind, wire, index_key, index)
+    except BaseException:
+        _release_index(index_key, index)
+        raise
+    with _lock:
+        _servers[self] = server
+    weakref.finalize(self, _forget, server)
+    if kind == socket.SOCK_DGRAM:
+        _announce(self, server)  # a bound UDP socket is listening, as Node's dgram
+    return None
+
+
+def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, index: int) -> _Server:
+    v6only = (
+        sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+        if sock.family == socket.AF_INET6
+        else 0
+    )
+    reuse = sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+    reply, handle = process._require_link("bind").request(
+        {
+            "act": "queryServer",
+            "family": int(sock.family),
+            "type": int(kind),
+            "address": wire,
+            "index": index,
+            "v6only": bool(v6only),
+            "reuseaddr": bool(reuse),
+        }
+    )
+    if "errno" in reply or handle is None:
+        if handle is not None:
+            handle.close()
+        code = int(reply.get("errno", errno.EPIPE))
+        raise OSError(code, os.strerror(code))
+    timeout = sock.gettimeout()
+    os.dup2(handle.fileno(), sock.fileno(), inheritable=False)
+    handle.close()
+    if reply["policy"] == "rr":
+        sock.settimeout(timeout)  # our own pair: give it this socket's blocking mode
+    return _Server(
+        key=reply["key"],
+        policy=reply["policy"],
+        sockname=address_from_wire(reply["sockname"]),
+        index_key=index_key,
+        index=index,
+    )
+
+
+def _listen(self: socket.socket, *backlog: int) -> None:
+    server = _servers.get(self)
+    if server is None:
+        _original["listen"](self, *backlog)
+        return
+    if server.policy == "shared":
+        _original["listen"](self, *backlog)
+    if not server.listening:
+        _announce(self, server)
+    return None
+
+
+def _announce(sock: socket.socket, server: _Server) -> None:
+    """Tell the primary this server listens: it emits 'listening' and starts routing."""
+    from . import _child
+
+    server.listening = True
+    name = server.sockname
+    address_type: int | str
+    if sock.family == socket.AF_UNIX:
+        address, port, address_type = name, None, -1
+    else:
+        address, port = name[0], name[1]
+        version = 4 if sock.family == socket.AF_INET else 6
+        udp = (sock.type & ~_SOCKET_TYPES) == socket.SOCK_DGRAM
+        address_type = f"udp{version}" if udp else version
+    if _child.worker is not None:
+        _child.worker.state = "listening"
+    process._require_link("listen").send_internal(
+        {
+            "act": "listening",
+            "key": server.key,
+            "address": address,
+            "port": port,
+            "addressType": address_type,
+        }
+    )
+
+
+def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
+    server = _servers.get(self)
+    if server is None:
+        return _original["accept"](self)  # type: ignore[no-any-return]
+    if server.policy == "shared":
+        conn, address = _original["accept"](self)
+    else:
+        conn, address = _receive_connection(self)
+    _connections.add(conn)
+    return conn, address
+
+
+def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
+    """Take one connection the primary handed to this server (honours the timeout)."""
+    data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
+    fds = array.array("i")
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    if not fds:
+        raise ConnectionAbortedError(
+            errno.ECONNABORTED, "the primary no longer routes connections to this server"
+        )
+    conn = socket.socket(sock.family, sock.type, sock.proto, fileno=fds[0])
+    if socket.getdefaulttimeout() is None and sock.gettimeout():
+        conn.setblocking(True)
+    return conn, address_from_wire(json.loads(data))
+
+
+def _getsockname(self: socket.socket) -> Any:
+    server = _servers.get(self)
+    if server is not None and server.policy == "rr":
+        return server.sockname
+    return _original["getsockname"](self)
+
+
+def _real_close(self: socket.socket, _ss: Any = None) -> None:
+    with _lock:
+        server = _servers.pop(self, None)
+    if server is not None:
+        _forget(server)
+    if _draining and id(self) in _draining:
+        _connection_closed(id(self))
+    _original["_real_close"](self)
+
+
+def _detach(self: socket.socket) -> int:
+    with _lock:
+        server = _servers.pop(self, None)
+    if server is not None:
+        _forget(server)
+    return _original["detach"](self)  # type: ignore[no-any-return]
+
+
+def _forget(server: _Server) -> None:
+    """This server is gone: free its index and tell the primary (once)."""
+    if server.index < 0:
+        return
+    _release_index(server.index_key, server.index)
+    server.index = -1
+    if process.connected:
+        process._require_link("close").send_internal({"act": "close", "key": server.key})
+
+
+def _release_index(index_key: str, index: int) -> None:
+    with _lock:
+        taken = _indexes.get(index_key)
+        if taken is not None:
+            taken.discard(index)
+            if not taken:
+                del _indexes[index_key]
+
+
+def install() -> None:
+    """Route this worker's servers through the primary (called once, at import)."""
+    socket.socket.bind = _bind  # type: ignore[method-assign,assignment]
+    socket.socket.listen = _listen  # type: ignore[method-assign,assignment]
+    socket.socket.accept = _accept  # type: ignore[method-assign]
+    socket.socket.getsockname = _getsockname  # type: ignore[method-assign,assignment]
+    socket.socket._real_close = _real_close  # type: ignore[attr-defined]
+    socket.socket.detach = _detach  # type: ignore[method-assign,assignment]
+
+
+# -- a graceful disconnect ---------------------------------------------------------------
 
 
 def on_internal(message: dict[str, Any], handle: socket.socket | None) -> None:
@@ -13,4 +314,41 @@ def on_internal(message: dict[str, Any], handle: socket.socket | None) -> None:
 
 
 def close_all(done: Callable[[], None]) -> None:
-    done()
+    """Stop every routed server taking connections, then call ``done()`` once the
+    connections they accepted are closed (Node's ``server.close(callback)``)."""
+    global _drained
+    with _lock:
+        servers = list(_servers.items())
+        _servers.clear()
+    for sock, server in servers:
+        _park(sock)
+        _forget(server)
+    open_now = [conn for conn in list(_connections) if conn.fileno() != -1]
+    if not open_now:
+        done()
+        return
+    with _lock:
+        _drained = done
+        for conn in open_now:
+            _draining.add(id(conn))
+            weakref.finalize(conn, _connection_closed, id(conn))
+
+
+def _park(sock: socket.socket) -> None:
+    """Put a descriptor that never becomes ready under ``sock``: the server loop that
+    polls it goes quiet instead of failing on a closed descriptor."""
+    quiet, peer = socket.socketpair()
+    os.dup2(quiet.fileno(), sock.fileno(), inheritable=False)
+    quiet.close()
+    _parked.append(peer)
+
+
+def _connection_closed(conn_id: int) -> None:
+    global _drained
+    with _lock:
+        if conn_id not in _draining:
+            return
+        _draining.discard(conn_id)
+        done, _drained = (_drained, None) if not _draining else (None, _drained)
+    if done is not None:
+        loop.call_soon(done)

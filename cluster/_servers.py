@@ -1,19 +1,105 @@
-"""The primary's server handles (placeholder until server sharing lands)."""
+"""The primary's server handles, by key (the ``handles`` map and ``queryServer`` of
+Node's ``primary.js``).
+
+A key names what a worker asked to bind: family, type, address and an index (the
+n-th server this worker has open on that address). Workers asking for the same key
+share one handle, so ``port 0`` in every worker means one random port for all.
+"""
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
+from ._loop import loop
+from ._round_robin_handle import RoundRobinHandle
+from ._shared_handle import ServerSpec, SharedHandle
+from ._worker import Address
 
-def on_internal(worker: Any, message: dict[str, Any], handle: socket.socket | None) -> None:
-    if handle is not None:
-        handle.close()
+Handle = RoundRobinHandle | SharedHandle
 
-
-def remove_worker(worker: Any) -> None:
-    pass
+handles: dict[str, Handle] = {}
 
 
 def has_handles() -> bool:
-    return False
+    return bool(handles)
+
+
+def on_internal(worker: Any, message: dict[str, Any], handle: socket.socket | None) -> None:
+    """A cluster message from ``worker`` about its servers."""
+    if handle is not None:
+        handle.close()
+    act = message.get("act")
+    if act == "queryServer":
+        _query_server(worker, message)
+    elif act == "listening":
+        _listening(worker, message)
+    elif act == "close":
+        _close(worker, str(message.get("key")))
+
+
+def _key(message: dict[str, Any]) -> str:
+    fields = ("family", "type", "address", "index")
+    return json.dumps([message.get(field) for field in fields])
+
+
+def _query_server(worker: Any, message: dict[str, Any]) -> None:
+    from . import SCHED_RR, _freeze_scheduling_policy
+
+    key = _key(message)
+    reply: dict[str, Any] = {"ack": message.get("seq"), "key": key}
+    handle = handles.get(key)
+    if handle is None:
+        spec = ServerSpec(
+            family=int(message["family"]),
+            type=int(message["type"]),
+            address=message["address"],
+            v6only=bool(message.get("v6only")),
+            reuseaddr=bool(message.get("reuseaddr")),
+        )
+        shared = spec.type == socket.SOCK_DGRAM or _freeze_scheduling_policy() != SCHED_RR
+        try:
+            handle = SharedHandle(spec) if shared else RoundRobinHandle(spec)
+        except OSError as exc:
+            worker._link.send_internal({**reply, "errno": exc.errno})
+            return
+        handles[key] = handle
+    descriptor = handle.add(worker)
+    sockname = handle.sockname
+    reply.update(
+        policy=handle.policy, sockname=list(sockname) if isinstance(sockname, tuple) else sockname
+    )
+    worker._link.send_internal(reply, handle=descriptor)
+
+
+def _listening(worker: Any, message: dict[str, Any]) -> None:
+    from ._primary import emitter
+
+    handle = handles.get(str(message.get("key")))
+    if handle is None:
+        return
+    handle.start(worker)
+    address = Address(
+        address=message.get("address"),
+        port=message.get("port"),
+        address_type=message.get("addressType", 4),
+    )
+    worker.state = "listening"
+    loop.deliver(worker, "listening", address)
+    loop.deliver(emitter, "listening", worker, address)
+
+
+def _close(worker: Any, key: str) -> None:
+    handle = handles.get(key)
+    if handle is not None and handle.remove(worker):
+        del handles[key]
+
+
+def remove_worker(worker: Any) -> None:
+    """``worker`` disconnected or died: it serves none of its servers any more."""
+    for key, handle in list(handles.items()):
+        if worker in getattr(handle, "routes", getattr(handle, "workers", ())) and handle.remove(
+            worker
+        ):
+            del handles[key]

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 import signal as _signal
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._ipc import SendCallback
 from ._loop import ClusterEmitter
 
-__all__ = ["Worker", "signal_number"]
+__all__ = ["Address", "Worker", "signal_number"]
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a worker's server listens: the ``'listening'`` event's argument.
+
+    ``address_type`` is 4 or 6 for TCP, -1 for a Unix socket (``address`` is then its
+    path and ``port`` None), ``"udp4"``/``"udp6"`` for UDP, as in Node.
+    """
+
+    address: str | None
+    port: int | None
+    address_type: int | str
+    fd: int | None = None
+
+    @property
+    def addressType(self) -> int | str:  # noqa: N802
+        return self.address_type
 
 
 class _Process(Protocol):

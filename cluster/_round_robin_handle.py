@@ -1,0 +1,229 @@
+"""The primary accepts, and hands connections out in turn (Node's ``round_robin_handle.js``).
+
+Each worker's server gets a *route*: a ``SOCK_SEQPACKET`` pair whose worker end sits
+under the worker's server descriptor. A connection travels as one datagram carrying
+its descriptor (and the peer's address), with no reply: Node waits for the worker's
+acknowledgement before giving it another connection; here the kernel's queue on the
+route tells whether the worker has taken what it was given (``SIOCOUTQ``), and a
+worker that has not is skipped while another is free.
+
+The primary keeps its own copy of each worker end, so connections a worker never
+took (it closed its server, disconnected or died) are taken back and given to another.
+"""
+
+from __future__ import annotations
+
+import array
+import errno
+import fcntl
+import json
+import logging
+import os
+import socket
+import struct
+import termios
+from collections import deque
+from selectors import EVENT_READ
+from typing import Any
+
+from ._loop import Timer, loop
+from ._shared_handle import ServerSpec
+
+log = logging.getLogger("cluster")
+
+ACCEPTS_PER_WAKEUP = 64
+MAX_PENDING = 4096  # connections accepted with no worker to take them; then stop accepting
+RETRY_DELAY = 0.005  # every route full: try again shortly
+FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlog waits)
+_ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
+_OUTQ = struct.Struct("i")
+_RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+
+
+class Route:
+    """The path from this handle to one worker's server."""
+
+    def __init__(self) -> None:
+        self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.primary_end.setblocking(False)
+        self.worker_end.setblocking(False)
+        self.listening = False
+
+    def idle(self) -> bool:
+        """True when the worker has taken every connection sent to it."""
+        queued = fcntl.ioctl(self.primary_end.fileno(), termios.TIOCOUTQ, b"\0" * _OUTQ.size)
+        return bool(_OUTQ.unpack(queued)[0] == 0)
+
+    def send(self, fd: int, peer: bytes) -> None:
+        """Hand one connection over; raises BlockingIOError when the route is full."""
+        fds = array.array("i", (fd,))
+        self.primary_end.sendmsg([peer], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+
+    def take_back(self) -> list[tuple[int, bytes]]:
+        """The connections still queued for the worker, which will not take them now."""
+        taken: list[tuple[int, bytes]] = []
+        while True:
+            try:
+                data, ancdata, _, _ = self.worker_end.recvmsg(
+                    4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC
+                )
+            except (BlockingIOError, OSError):
+                return taken
+            fds = array.array("i")
+            for level, kind, payload in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+            if not data and not fds:
+                return taken
+            taken.extend((fd, data) for fd in fds)
+
+    def close(self) -> None:
+        self.primary_end.close()
+        self.worker_end.close()
+
+
+class RoundRobinHandle:
+    """A listening socket in the primary, and the routes to the workers that serve it."""
+
+    policy = "rr"
+
+    def __init__(self, spec: ServerSpec) -> None:
+        self.sock = spec.bind()
+        try:
+            self.sock.listen(socket.SOMAXCONN)
+        except BaseException:
+            self.sock.close()
+            raise
+        self.sock.setblocking(False)
+        self.sockname = self.sock.getsockname()
+        self.routes: dict[Any, Route] = {}
+        self.rotation: list[Route] = []
+        self.cursor = 0
+        self.pending: deque[tuple[int, bytes]] = deque()
+        self.retry: Timer | None = None
+        self.accepting = False
+        self._accept_again()
+
+    # -- workers come and go ----------------------------------------------------------
+
+    def add(self, worker: Any) -> socket.socket:
+        """A route for ``worker``; the descriptor to hand it (its end of the route)."""
+        route = self.routes.get(worker)
+        if route is None:
+            route = self.routes[worker] = Route()
+        return route.worker_end
+
+    def serves(self, worker: Any) -> bool:
+        return worker in self.routes
+
+    def start(self, worker: Any) -> None:
+        """``worker``'s server listens: it takes connections from now on."""
+        route = self.routes.get(worker)
+        if route is not None and not route.listening:
+            route.listening = True
+            self.rotation.append(route)
+            self._flush_pending()
+
+    def remove(self, worker: Any) -> bool:
+        """Stop routing to ``worker``; True (and everything closed) if it was the last."""
+        route = self.routes.pop(worker, None)
+        if route is not None:
+            if route in self.rotation:
+                self.rotation.remove(route)
+            self.pending.extendleft(reversed(route.take_back()))
+            route.close()
+        if self.routes:
+            self._flush_pending()
+            return False
+        self.close()
+        return True
+
+    def close(self) -> None:
+        self._stop_accepting()
+        if self.retry is not None:
+            self.retry.cancel()
+        self.sock.close()
+        while self.pending:
+            os.close(self.pending.popleft()[0])
+
+    # -- accepting --------------------------------------------------------------------
+
+    def _accept_again(self) -> None:
+        if not self.accepting and self.sock.fileno() != -1:
+            self.accepting = True
+            loop.watch(self.sock, EVENT_READ, self._on_acceptable)
+
+    def _stop_accepting(self) -> None:
+        if self.accepting:
+            self.accepting = False
+            loop.unwatch(self.sock)
+
+    def _on_acceptable(self, _mask: int) -> None:
+        accept = self.sock._accept  # type: ignore[attr-defined]
+        for _ in range(ACCEPTS_PER_WAKEUP):
+            try:
+                fd, peer = accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self._accept_failed(exc)
+                return
+            self._dispatch(fd, json.dumps(peer).encode())
+            if len(self.pending) >= MAX_PENDING:
+                self._stop_accepting()  # the kernel's backlog holds the rest
+                return
+
+    def _accept_failed(self, exc: OSError) -> None:
+        """A failed accept never stops the loop, and never spins the CPU."""
+        if exc.errno in _RESOURCE_ERRORS:
+            log.warning("cluster: accept() failed (%s); pausing %.1fs", exc, FD_LIMIT_PAUSE)
+            self._stop_accepting()
+            loop.call_later(FD_LIMIT_PAUSE, self._accept_again)
+        elif exc.errno not in (errno.ECONNABORTED, errno.EPROTO, errno.EPERM):
+            log.warning("cluster: accept() failed: %s", exc)
+
+    # -- handing out ------------------------------------------------------------------
+
+    def _dispatch(self, fd: int, peer: bytes) -> None:
+        if self.pending or not self._hand_over(fd, peer):
+            self.pending.append((fd, peer))
+            self._retry_soon()
+
+    def _hand_over(self, fd: int, peer: bytes) -> bool:
+        """Send to the next idle worker in turn, or to the next that has room."""
+        routes = self.rotation
+        count = len(routes)
+        if not count:
+            return False
+        start = self.cursor
+        for step in range(count):
+            if routes[(start + step) % count].idle():
+                start += step
+                break
+        for step in range(count):
+            index = (start + step) % count
+            try:
+                routes[index].send(fd, peer)
+            except OSError:  # full (or the worker just went): try the next one
+                continue
+            self.cursor = index + 1
+            os.close(fd)
+            return True
+        return False
+
+    def _flush_pending(self) -> None:
+        while self.pending:
+            fd, peer = self.pending[0]
+            if not self._hand_over(fd, peer):
+                self._retry_soon()
+                return
+            self.pending.popleft()
+        self._accept_again()
+
+    def _retry_soon(self) -> None:
+        if self.rotation and (self.retry is None or self.retry.cancelled):
+            self.retry = loop.call_later(RETRY_DELAY, self._retry)
+
+    def _retry(self) -> None:
+        self.retry = None
+        self._flush_pending()

@@ -1,0 +1,69 @@
+"""One socket bound by the primary and shared by workers (Node's ``shared_handle.js``).
+
+Used for ``SCHED_NONE`` and for UDP: every worker gets the bound socket itself and
+listens/accepts (or receives) on it directly.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """What a worker asked for: the key of a handle, and how to bind its socket."""
+
+    family: int
+    type: int
+    address: Any
+    v6only: bool
+    reuseaddr: bool
+
+    def bind(self) -> socket.socket:
+        """A socket bound as asked (the primary's side of the worker's ``bind()``)."""
+        sock = socket.socket(self.family, self.type)
+        try:
+            if self.family != socket.AF_UNIX and (
+                self.type == socket.SOCK_STREAM or self.reuseaddr
+            ):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Node does
+            if self.family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(self.v6only))
+            address = tuple(self.address) if isinstance(self.address, list) else self.address
+            sock.bind(address)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+class SharedHandle:
+    """The socket every worker of this key receives."""
+
+    policy = "shared"
+
+    def __init__(self, spec: ServerSpec) -> None:
+        self.sock = spec.bind()
+        self.sockname = self.sock.getsockname()
+        self.workers: set[Any] = set()
+
+    def add(self, worker: Any) -> socket.socket:
+        """Register ``worker``; the descriptor to hand it."""
+        self.workers.add(worker)
+        return self.sock
+
+    def serves(self, worker: Any) -> bool:
+        return worker in self.workers
+
+    def start(self, worker: Any) -> None:
+        """``worker`` listens: nothing to do, it accepts for itself."""
+
+    def remove(self, worker: Any) -> bool:
+        """Forget ``worker``; True (and the socket closed) when it was the last one."""
+        self.workers.discard(worker)
+        if self.workers:
+            return False
+        self.sock.close()
+        return True
