@@ -172,12 +172,15 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 
 def _primary_at_exit() -> None:
-    """After the main script: live on while workers or servers do, as Node's primary."""
-    if _crashed or _event_loop._thread is None:
+    """After the main script: live on while workers or servers do, as Node's primary;
+    then end the cluster's thread, so that the interpreter can exit."""
+    if _event_loop._thread is None:
         return
     try:
-        _event_loop.end_of_script()
-        _primary.wait_until_idle()
+        if not _crashed:
+            _event_loop.end_of_script()
+            _primary.wait_until_idle()
+        _event_loop.stop()
     except KeyboardInterrupt:
         die_by_signal(_signal.SIGINT)
 
@@ -186,6 +189,7 @@ if threading.current_thread() is threading.main_thread():
     process.route_default_signals()
 if is_worker:
     worker = _child.setup_worker()
+    threading._register_atexit(_event_loop.stop)  # type: ignore[attr-defined]
 else:
     sys.excepthook = _excepthook
     threading._register_atexit(_primary_at_exit)  # type: ignore[attr-defined]

@@ -86,6 +86,7 @@ class EventLoop:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.script_done = False
+        self._stopped = False
         self._held: dict[EventEmitter, deque[tuple[str, tuple[Any, ...]]]] = {}
 
     # -- the thread -------------------------------------------------------------
@@ -93,14 +94,24 @@ class EventLoop:
     def start(self) -> None:
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="cluster", daemon=True)
+                # Not a daemon: threads that callbacks start (a threading.Timer, say)
+                # inherit that, and the interpreter waits for them at exit.
+                self._thread = threading.Thread(target=self._run, name="cluster", daemon=False)
                 self._thread.start()
 
     def in_loop_thread(self) -> bool:
         return threading.current_thread() is self._thread
 
+    def stop(self) -> None:
+        """End the loop thread (at interpreter exit); later calls run inline."""
+        self._stopped = True
+        self.call_soon(lambda: None)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
     def _run(self) -> None:
-        while True:
+        while not self._stopped:
             for key, mask in self._selector.select(self._timeout()):
                 self._guarded(key.data, mask)
             self._run_timers()
@@ -165,7 +176,7 @@ class EventLoop:
 
     def run_sync(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the loop thread and return its result (or raise its error)."""
-        if self.in_loop_thread():
+        if self.in_loop_thread() or self._stopped:
             return fn()
         done = threading.Event()
         outcome: list[Any] = []

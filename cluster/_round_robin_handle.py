@@ -46,7 +46,6 @@ class Route:
     def __init__(self) -> None:
         self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.primary_end.setblocking(False)
-        self.worker_end.setblocking(False)
         self.listening = False
 
     def idle(self) -> bool:
@@ -62,11 +61,10 @@ class Route:
     def take_back(self) -> list[tuple[int, bytes]]:
         """The connections still queued for the worker, which will not take them now."""
         taken: list[tuple[int, bytes]] = []
+        flags = socket.MSG_CMSG_CLOEXEC | socket.MSG_DONTWAIT  # the worker sets O_NONBLOCK
         while True:
             try:
-                data, ancdata, _, _ = self.worker_end.recvmsg(
-                    4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC
-                )
+                data, ancdata, _, _ = self.worker_end.recvmsg(4096, _ANC_SIZE, flags)
             except (BlockingIOError, OSError):
                 return taken
             fds = array.array("i")
