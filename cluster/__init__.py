@@ -28,19 +28,22 @@ from typing import Any
 
 from . import _child, _primary
 from ._channel import ChannelClosedError
+from ._listen import exclusive
 from ._loop import loop as _event_loop
 from ._parallelism import available_parallelism
 from ._process import Process, die_by_signal, process
-from ._worker import Worker
+from ._worker import Address, Worker
 
 __all__ = [
     "SCHED_NONE",
     "SCHED_RR",
+    "Address",
     "ChannelClosedError",
     "Process",
     "Worker",
     "available_parallelism",
     "disconnect",
+    "exclusive",
     "fork",
     "is_master",
     "is_primary",

@@ -236,15 +236,20 @@ def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
 
 def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
     """Take one connection the primary handed to this server (honours the timeout)."""
-    data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
-    fds = array.array("i")
-    for level, kind, payload in ancdata:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-    if not fds:
-        raise ConnectionAbortedError(
-            errno.ECONNABORTED, "the primary no longer routes connections to this server"
-        )
+    while True:
+        data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
+        fds = array.array("i")
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+        if fds:
+            break
+        if sock in _servers:
+            raise ConnectionAbortedError(
+                errno.ECONNABORTED, "the primary no longer routes connections to this server"
+            )
+        # The server was closed under a blocked accept(): wait on what is there now
+        # (a parked descriptor never becomes ready), as a closed server would.
     conn = socket.socket(sock.family, sock.type, sock.proto, fileno=fds[0])
     if socket.getdefaulttimeout() is None and sock.gettimeout():
         conn.setblocking(True)

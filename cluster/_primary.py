@@ -416,7 +416,7 @@ class PrimaryWorker(Worker):
     def _disconnect(self) -> None:
         self.exited_after_disconnect = True
         self._link.send_internal({"act": "disconnect"})
-        _servers_forget(self)
+        _servers_forget(self, gone=False)
         _remove_worker(self)
 
     def destroy(self, signal: str | int = "SIGTERM") -> None:
@@ -426,10 +426,10 @@ class PrimaryWorker(Worker):
         self.process.kill(signal)
 
 
-def _servers_forget(worker: PrimaryWorker) -> None:
+def _servers_forget(worker: PrimaryWorker, gone: bool = True) -> None:
     from . import _servers
 
-    _servers.remove_worker(worker)
+    _servers.remove_worker(worker, gone)
 
 
 def _remove_worker(worker: PrimaryWorker) -> None:

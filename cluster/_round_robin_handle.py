@@ -27,7 +27,7 @@ from selectors import EVENT_READ
 from typing import Any
 
 from ._loop import Timer, loop
-from ._shared_handle import ServerSpec
+from ._shared_handle import ServerSpec, close_server_socket
 
 log = logging.getLogger("cluster")
 
@@ -75,9 +75,15 @@ class Route:
                 return taken
             taken.extend((fd, data) for fd in fds)
 
-    def close(self) -> None:
-        self.primary_end.close()
-        self.worker_end.close()
+
+
+_retired: dict[Any, list[socket.socket]] = {}
+
+
+def release(worker: Any) -> None:
+    """Close the route ends kept for ``worker`` by ``remove(retire=True)``."""
+    for end in _retired.pop(worker, ()):
+        end.close()
 
 
 class RoundRobinHandle:
@@ -122,14 +128,23 @@ class RoundRobinHandle:
             self.rotation.append(route)
             self._flush_pending()
 
-    def remove(self, worker: Any) -> bool:
-        """Stop routing to ``worker``; True (and everything closed) if it was the last."""
+    def remove(self, worker: Any, retire: bool = False) -> bool:
+        """Stop routing to ``worker``; True (and everything closed) if it was the last.
+
+        ``retire``: the worker may still be blocked in ``accept()`` on its end, which
+        must not see end-of-file; keep our end open until :func:`release` (the worker
+        has parked its servers or is gone).
+        """
         route = self.routes.pop(worker, None)
         if route is not None:
             if route in self.rotation:
                 self.rotation.remove(route)
             self.pending.extendleft(reversed(route.take_back()))
-            route.close()
+            route.worker_end.close()
+            if retire:
+                _retired.setdefault(worker, []).append(route.primary_end)
+            else:
+                route.primary_end.close()
         if self.routes:
             self._flush_pending()
             return False
@@ -140,7 +155,7 @@ class RoundRobinHandle:
         self._stop_accepting()
         if self.retry is not None:
             self.retry.cancel()
-        self.sock.close()
+        close_server_socket(self.sock)
         while self.pending:
             os.close(self.pending.popleft()[0])
 

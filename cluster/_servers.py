@@ -13,7 +13,7 @@ import socket
 from typing import Any
 
 from ._loop import loop
-from ._round_robin_handle import RoundRobinHandle
+from ._round_robin_handle import RoundRobinHandle, release
 from ._shared_handle import ServerSpec, SharedHandle
 from ._worker import Address
 
@@ -96,10 +96,11 @@ def _close(worker: Any, key: str) -> None:
         del handles[key]
 
 
-def remove_worker(worker: Any) -> None:
-    """``worker`` disconnected or died: it serves none of its servers any more."""
+def remove_worker(worker: Any, gone: bool = True) -> None:
+    """``worker`` serves none of its servers any more: it has disconnected or died
+    (``gone``), or the primary has just asked it to disconnect."""
     for key, handle in list(handles.items()):
-        if worker in getattr(handle, "routes", getattr(handle, "workers", ())) and handle.remove(
-            worker
-        ):
+        if handle.serves(worker) and handle.remove(worker, retire=not gone):
             del handles[key]
+    if gone:
+        release(worker)

@@ -6,6 +6,8 @@ listens/accepts (or receives) on it directly.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +41,15 @@ class ServerSpec:
         return sock
 
 
+def close_server_socket(sock: socket.socket) -> None:
+    """Close a server socket; a Unix socket's file goes with it, as Node's does."""
+    path = sock.getsockname() if sock.family == socket.AF_UNIX else None
+    sock.close()
+    if isinstance(path, str) and path and not path.startswith("\0"):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 class SharedHandle:
     """The socket every worker of this key receives."""
 
@@ -60,10 +71,10 @@ class SharedHandle:
     def start(self, worker: Any) -> None:
         """``worker`` listens: nothing to do, it accepts for itself."""
 
-    def remove(self, worker: Any) -> bool:
+    def remove(self, worker: Any, retire: bool = False) -> bool:
         """Forget ``worker``; True (and the socket closed) when it was the last one."""
         self.workers.discard(worker)
         if self.workers:
             return False
-        self.sock.close()
+        close_server_socket(self.sock)
         return True

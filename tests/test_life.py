@@ -33,7 +33,14 @@ def start(name: str, *args: str, new_session: bool = False) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=new_session,
+        # As from a terminal: SIGINT at its default even if this test runs in the
+        # background of a shell, which ignores it (an ignored signal survives exec).
+        preexec_fn=_default_sigint if new_session else None,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def read_until(proc: subprocess.Popen[str], last: str, timeout: float = 20) -> list[str]:

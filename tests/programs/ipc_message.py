@@ -12,10 +12,26 @@ import json
 import os
 import socket
 import threading
+import traceback
 
 from must import must_call
 
 import cluster
+
+
+def in_thread(target, *args) -> None:
+    """Run ``target(*args)`` on a daemon thread; a failure there ends this process
+    with status 1 (an uncaught error in a plain thread would only be printed)."""
+
+    def run() -> None:
+        try:
+            target(*args)
+        except BaseException:  # noqa: BLE001 - reported, then the process ends
+            traceback.print_exc()
+            cluster.process.exit(1)
+
+    threading.Thread(target=run, daemon=True).start()
+
 
 if cluster.is_worker:
     side = socket.create_connection(("127.0.0.1", int(os.environ["SIDE_PORT"])), timeout=10)
@@ -68,7 +84,7 @@ else:
             assert worker.send("message from primary") is True
             check("worker", json.loads(connection.makefile().readline()))
 
-    threading.Thread(target=side_channel, daemon=True).start()
+    in_thread(side_channel)
 
     def on_exit(code, signal):
         assert checks == {

@@ -10,12 +10,28 @@ it gets back, so the clients see the connection end.
 
 import socket
 import threading
+import traceback
 
 from must import must_call
 
 import cluster
 
 CLIENTS = 2
+
+
+def in_thread(target, *args) -> None:
+    """Run ``target(*args)`` on a daemon thread; a failure there ends this process
+    with status 1 (an uncaught error in a plain thread would only be printed)."""
+
+    def run() -> None:
+        try:
+            target(*args)
+        except BaseException:  # noqa: BLE001 - reported, then the process ends
+            traceback.print_exc()
+            cluster.process.exit(1)
+
+    threading.Thread(target=run, daemon=True).start()
+
 
 if cluster.is_worker:
 
@@ -27,14 +43,14 @@ if cluster.is_worker:
     def run_clients(port: int) -> None:
         done = threading.Semaphore(0)
         for _ in range(CLIENTS):
-            threading.Thread(target=client, args=(port, done), daemon=True).start()
+            in_thread(client, port, done)
         for _ in range(CLIENTS):
             assert done.acquire(timeout=10), "a client never saw its connection close"
         cluster.worker.disconnect()
 
     def on_message(message, handle):
         if message["cmd"] == "listen":
-            threading.Thread(target=run_clients, args=(message["port"],), daemon=True).start()
+            in_thread(run_clients, message["port"])
         else:
             assert message["cmd"] == "handle" and isinstance(handle, socket.socket)
             cluster.process.send({"cmd": "reply"}, handle)
@@ -50,7 +66,7 @@ else:
             connection, _ = server.accept()
             worker.send({"cmd": "handle"}, connection)
 
-    threading.Thread(target=accept_loop, daemon=True).start()
+    in_thread(accept_loop)
     worker.send({"cmd": "listen", "port": server.getsockname()[1]})
 
     def on_reply(message, handle):

@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import threading
+import traceback
 
 from must import must_call, must_not_call
 
@@ -22,6 +23,21 @@ import cluster
 
 QUEUED = len(sys.argv) > 1 and sys.argv[1] == "queued"
 BIG = 4 << 20
+
+
+def in_thread(target, *args) -> None:
+    """Run ``target(*args)`` on a daemon thread; a failure there ends this process
+    with status 1 (an uncaught error in a plain thread would only be printed)."""
+
+    def run() -> None:
+        try:
+            target(*args)
+        except BaseException:  # noqa: BLE001 - reported, then the process ends
+            traceback.print_exc()
+            cluster.process.exit(1)
+
+    threading.Thread(target=run, daemon=True).start()
+
 
 if cluster.is_worker:
     port = int(os.environ["SERVER_PORT"])
@@ -42,7 +58,7 @@ if cluster.is_worker:
             assert results == [True, True], results
 
     cluster.process.on("message", must_call(on_message))
-    threading.Thread(target=client, daemon=True).start()
+    in_thread(client)
 else:
     server = socket.create_server(("127.0.0.1", 0))
     worker = cluster.fork({"SERVER_PORT": server.getsockname()[1]})
@@ -53,7 +69,7 @@ else:
         connection, _ = server.accept()
         worker.send("connection", connection)
 
-    threading.Thread(target=accept_one, daemon=True).start()
+    in_thread(accept_one)
 
     def on_message(message, handle):
         if isinstance(message, dict):

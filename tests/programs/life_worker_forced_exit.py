@@ -32,8 +32,7 @@ if cluster.is_primary:
 else:
 
     def on_disconnect():
-        # Like Node's setTimeout, the timer must keep the process alive: not a daemon
-        # (it would inherit the event thread's daemon flag).
+        # Like Node's setTimeout, the timer keeps the process alive: not a daemon.
         timer = threading.Timer(0.01, lambda: cluster.process.exit(SENTINEL))
         timer.daemon = False
         timer.start()

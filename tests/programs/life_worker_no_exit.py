@@ -53,8 +53,7 @@ else:
                 pass
 
     def on_message(message, handle):
-        # Not a daemon (a thread started from a listener would inherit the event
-        # thread's daemon flag): while it reads, the process must not end.
+        # Not a daemon: while it reads, the process must not end.
         threading.Thread(target=hold, args=(message["port"],), daemon=False).start()
 
     cluster.process.on("message", on_message)
