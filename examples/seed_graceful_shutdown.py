@@ -17,7 +17,7 @@ port = int(os.environ.get("PORT", 8000))
 if cluster.is_primary:
     print(f"Primary {process.pid} is running")
 
-    for i in range(num_cpus):
+    for _ in range(num_cpus):
         cluster.fork()
 
     @cluster.on("exit")

@@ -17,7 +17,7 @@ if cluster.is_primary:
     print(f"Primary {process.pid} is running")
 
     # Fork workers.
-    for i in range(num_cpus):
+    for _ in range(num_cpus):
         cluster.fork()
 
     @cluster.on("exit")

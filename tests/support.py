@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -37,3 +38,99 @@ def assert_ok(result: subprocess.CompletedProcess[str]) -> list[str]:
         f"exit status {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     )
     return result.stdout.splitlines()
+
+
+class Running:
+    """A program running in the background in its own session, read line by line."""
+
+    def __init__(self, path: str, *args: str, env: dict[str, str] | None = None) -> None:
+        import queue
+        import threading
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", path, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def _pump_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        self._stderr.extend(self.proc.stderr)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def wait_for(
+        self, predicate: Callable[[str], bool], count: int = 1, timeout: float = 20
+    ) -> list[str]:
+        """The first ``count`` lines (seen so far or coming) that satisfy ``predicate``."""
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        matched = [line for line in self.lines if predicate(line)]
+        while len(matched) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"timed out waiting; output so far: {self.lines}\n{self.stderr}"
+                )
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"program ended early: {self.lines}\n{self.stderr}")
+            self.lines.append(line)
+            if predicate(line):
+                matched.append(line)
+        return matched[:count]
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.proc.pid, signum)
+
+    def finish(self, timeout: float = 20) -> int:
+        """Wait for the program to end; returns its exit status (all output read)."""
+        code = self.proc.wait(timeout=timeout)
+        while True:
+            line = self._queue.get(timeout=timeout)
+            if line is None:
+                break
+            self.lines.append(line)
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_get(port: int, path: str = "/", host: str = "127.0.0.1", timeout: float = 10) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=timeout) as response:
+        return str(response.read().decode())
