@@ -139,7 +139,7 @@ class EventEmitter(pyee.EventEmitter):
     def event_names(self) -> list[str]:  # type: ignore[override]
         """Events that have listeners, in the order they were first added."""
         with self._lock:
-            return list(self._events)
+            return [event for event, slots in self._events.items() if slots]
 
     # -- the leak warning -------------------------------------------------------
 
