@@ -48,6 +48,9 @@ class ChannelClosedError(OSError):
     def __init__(self, message: str = "Channel closed") -> None:
         super().__init__(errno.EPIPE, message)
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 class ProtocolError(Exception):
     """A frame arrived that this side cannot read."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import itertools
 import json
+import os
 import pickle
 import socket
 import threading
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._channel import KIND_INTERNAL, KIND_JSON, KIND_PICKLE, Channel, ChannelClosedError
-from ._loop import loop
+from ._loop import Deferred, UndeliverableError, loop
 
 SERIALIZATIONS = ("json", "advanced")
 
@@ -133,11 +134,15 @@ class Link:
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         keep_open = _keep_open(options)
-        fds = [handle_fd(send_handle)] if send_handle is not None else []
         kind, payload = encode_user(message, self.serialization)
+        # A copy of the descriptor travels, so that closing or reusing the original
+        # while the message waits in the queue cannot change what is sent.
+        fds = [os.dup(handle_fd(send_handle))] if send_handle is not None else []
         close_after = send_handle if fds and not keep_open and _is_connection(send_handle) else None
 
         def written(error: BaseException | None) -> None:
+            for fd in fds:
+                os.close(fd)
             if close_after is not None and error is None:
                 close_after.close()
             if callback is not None:
@@ -150,6 +155,10 @@ class Link:
         except ChannelClosedError as exc:
             loop.call_soon(written, exc)
             return False
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
         return self.channel.queued_bytes < (1 << 16)
 
     # -- cluster messages -------------------------------------------------------
@@ -214,19 +223,31 @@ class Link:
         handle = handles[0] if handles else None
         for extra in handles[1:]:
             extra.close()
+        if kind != KIND_INTERNAL:
+            # Decoded when delivered: the script may not have defined its classes yet.
+            self._on_message(Deferred(lambda: self._decode_user(kind, payload, handle)), handle)
+            return
         try:
             message = decode(kind, payload)
-        except Exception as exc:  # noqa: BLE001 - a bad payload is that worker's error
-            if handle is not None:
-                handle.close()
-            self._on_error(ValueError(f"could not read a message from the channel: {exc}"))
+        except ValueError as exc:
+            self._unreadable(exc, handle)
             return
-        if kind != KIND_INTERNAL:
-            self._on_message(message, handle)
-        elif isinstance(message, dict) and message.get("ack") in self._replies:
+        if isinstance(message, dict) and message.get("ack") in self._replies:
             self._replies.pop(message["ack"])(message, handle)
         elif isinstance(message, dict):
             self._on_internal(message, handle)
+
+    def _decode_user(self, kind: int, payload: bytes, handle: socket.socket | None) -> Any:
+        try:
+            return decode(kind, payload)
+        except Exception as exc:  # noqa: BLE001 - a bad payload is that worker's error
+            self._unreadable(exc, handle)
+            raise UndeliverableError() from exc
+
+    def _unreadable(self, exc: BaseException, handle: socket.socket | None) -> None:
+        if handle is not None:
+            handle.close()
+        self._on_error(ValueError(f"could not read a message from the channel: {exc}"))
 
     def _is_awaited_answer(self, kind: int, payload: bytes) -> bool:
         if kind != KIND_INTERNAL:

@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,8 +31,8 @@ from ._emitter import EventEmitter
 
 T = TypeVar("T")
 
-# Events held for one emitter before the script ends: beyond this, the oldest go.
-MAX_HELD_EVENTS = 10_000
+# Occurrences of one event held before the script ends: beyond this, the oldest go.
+MAX_HELD_EVENTS = 100_000
 
 
 def flush_stdio() -> None:
@@ -87,7 +88,7 @@ class EventLoop:
         self._start_lock = threading.Lock()
         self.script_done = False
         self._stopped = False
-        self._held: dict[EventEmitter, deque[tuple[str, tuple[Any, ...]]]] = {}
+        self._held: dict[tuple[EventEmitter, str], deque[tuple[Any, ...]]] = {}
 
     # -- the thread -------------------------------------------------------------
 
@@ -213,53 +214,107 @@ class EventLoop:
     # -- holding events until someone listens -------------------------------------
 
     def deliver(self, emitter: EventEmitter, event: str, *args: Any) -> None:
-        """Emit ``event`` on ``emitter`` now, or hold it (see the module docstring)."""
-        held = self._held.get(emitter)
+        """Emit ``event`` on ``emitter`` now, or hold it (see the module docstring).
+
+        An argument may be :class:`Deferred`: it is computed when the event is emitted
+        (a message is unpickled only when someone hears it, after the script that
+        defines its classes has run).
+        """
+        key = (emitter, event)
+        held = self._held.get(key)
         if event == "error":
             emitter.emit(event, *args)  # never held: with no listener it raises at once
         elif held is not None:
-            held.append((event, args))
-            self._release(emitter)
+            held.append(args)
+            self._release(key)
         elif self.script_done or emitter.listener_count(event):
-            emitter.emit(event, *args)
+            _emit(emitter, event, args)
         else:
-            self._held[emitter] = deque([(event, args)], maxlen=MAX_HELD_EVENTS)
+            self._held[key] = deque([args])
 
-    def _release(self, emitter: EventEmitter) -> None:
-        """Emit the held events of ``emitter`` up to the first one still unheard."""
-        held = self._held[emitter]
+    def _release(self, key: tuple[EventEmitter, str]) -> None:
+        """Emit the held occurrences of one event, if it is heard now."""
+        emitter, event = key
+        held = self._held[key]
+        if not (self.script_done or emitter.listener_count(event)):
+            if len(held) > MAX_HELD_EVENTS:
+                held.popleft()
+                _warn_dropped(event)
+            return
+        del self._held[key]
         while held:
-            event, args = held[0]
-            if not (self.script_done or emitter.listener_count(event)):
-                return
-            held.popleft()
-            emitter.emit(event, *args)
-        del self._held[emitter]
+            _emit(emitter, event, held.popleft())
 
-    def listener_added(self, emitter: EventEmitter) -> None:
-        if emitter in self._held:
-            self.call_soon(self._release_if_held, emitter)
+    def listener_added(self, emitter: EventEmitter, event: str) -> None:
+        if (emitter, event) in self._held:
+            self.call_soon(self._release_if_held, (emitter, event))
 
-    def _release_if_held(self, emitter: EventEmitter) -> None:
-        if emitter in self._held:
-            self._release(emitter)
+    def _release_if_held(self, key: tuple[EventEmitter, str]) -> None:
+        if key in self._held:
+            self._release(key)
 
     def end_of_script(self) -> None:
         """The main script has finished: deliver what was held; hold nothing from now on."""
 
         def release_all() -> None:
             self.script_done = True
-            for emitter in list(self._held):
-                self._release(emitter)
+            for key in list(self._held):
+                self._release(key)
 
         self.run_sync(release_all)
+
+
+class Deferred:
+    """An event argument computed once, when the event is first emitted."""
+
+    __slots__ = ("_compute", "_value", "_done")
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+        self._done = False
+        self._value: Any = None
+
+    def value(self) -> Any:
+        if not self._done:
+            self._value = self._compute()
+            self._done = True
+            self._compute = None  # type: ignore[assignment]
+        return self._value
+
+
+class UndeliverableError(Exception):
+    """Raised by a :class:`Deferred` whose value cannot be computed: the event is
+    dropped (the computation reported why)."""
+
+
+def _emit(emitter: EventEmitter, event: str, args: tuple[Any, ...]) -> None:
+    if any(isinstance(arg, Deferred) for arg in args):
+        try:
+            args = tuple(arg.value() if isinstance(arg, Deferred) else arg for arg in args)
+        except UndeliverableError:
+            return
+    emitter.emit(event, *args)
+
+
+_dropped_warned: set[str] = set()
+
+
+def _warn_dropped(event: str) -> None:
+    if event not in _dropped_warned:
+        _dropped_warned.add(event)
+        warnings.warn(
+            f"cluster: more than {MAX_HELD_EVENTS} {event!r} events arrived before any "
+            "listener and before the main script ended; dropping the oldest",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 class ClusterEmitter(EventEmitter):
     """An emitter whose held events are released when a listener is added."""
 
     def _listener_added(self, event: str) -> None:
-        loop.listener_added(self)
+        loop.listener_added(self, event)
 
     __hash__ = object.__hash__
 

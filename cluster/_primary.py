@@ -181,8 +181,14 @@ def _stdio_for_popen(stdio: Sequence[Any]) -> list[Any]:
                     f"stdio: unknown entry {entry!r} (use 'pipe', 'inherit', 'ignore')"
                 )
             result.append(named[entry])
-        else:
+        elif isinstance(entry, int) and not isinstance(entry, bool) and entry >= 0:
             result.append(entry)
+        elif callable(getattr(entry, "fileno", None)):
+            result.append(entry)
+        else:
+            raise ValueError(
+                f"stdio: {entry!r} is not 'pipe', 'inherit', 'ignore', a descriptor or a file"
+            )
     return result
 
 
@@ -242,7 +248,11 @@ def fork(env: Mapping[str, Any] | None = None) -> PrimaryWorker:
     ``cluster.fork()``). ``env`` is merged over ``os.environ``; values become ``str``."""
     if env is not None and not isinstance(env, Mapping):
         raise TypeError(f"fork(env): env must be a mapping, not {type(env).__name__}")
-    return loop.run_sync(lambda: _fork(env))
+    strings = {str(name): str(value) for name, value in (env or {}).items()}
+    for name, value in strings.items():
+        if not name or "=" in name or "\0" in name or "\0" in value:
+            raise ValueError(f"fork(env): invalid environment variable {name!r}={value!r}")
+    return loop.run_sync(lambda: _fork(strings))
 
 
 def _fork(env: Mapping[str, Any] | None) -> PrimaryWorker:

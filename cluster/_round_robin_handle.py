@@ -76,7 +76,6 @@ class Route:
             taken.extend((fd, data) for fd in fds)
 
 
-
 _retired: dict[Any, list[socket.socket]] = {}
 
 

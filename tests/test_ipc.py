@@ -167,8 +167,8 @@ def test_send_on_a_closed_channel_reports_channel_closed_error() -> None:
     lines = assert_ok(run_program("ipc_closed_channel.py", "busy", timeout=20))
     assert lines[0] == "callback(None) after a good send"
     assert sorted(lines[1:]) == [
-        "'error' event got ChannelClosedError [Errno 32] Channel closed",
-        "callback got ChannelClosedError [Errno 32] Channel closed",
+        "'error' event got ChannelClosedError Channel closed",
+        "callback got ChannelClosedError Channel closed",
     ]
 
 
