@@ -19,6 +19,7 @@ import socket
 import sys
 import threading
 import types
+from collections.abc import Callable
 from typing import Any
 
 from ._ipc import Link
@@ -27,6 +28,7 @@ from ._process import die_by_signal, process
 from ._worker import Worker
 
 PR_SET_PDEATHSIG = 1
+PARENT_DEATH_SIGNAL = _signal.SIGRTMIN + 3
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _disconnected = threading.Event()
 
@@ -46,6 +48,7 @@ class ChildWorker(Worker):
         ``exited_after_disconnect == True`` (Node's ``worker.disconnect()``)."""
         if self.state not in ("disconnecting", "destroying"):
             self.state = "disconnecting"
+            self.exited_after_disconnect = True
             loop.call_soon(_disconnect, False)
         return self
 
@@ -96,11 +99,13 @@ def setup_worker() -> ChildWorker:
 
 
 def _die_with_primary() -> None:
-    """Second line of defence: the kernel kills us if the primary dies, even if this
-    process is too busy to notice that its channel closed."""
+    """Second line of defence: the kernel signals us when the primary dies, even if
+    the cluster thread is too busy to notice that the channel closed; like the channel's
+    end-of-file, it ends the worker with status 0, as Node's workers end."""
+    _signal.signal(PARENT_DEATH_SIGNAL, lambda signum, frame: exit_now(0))
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, int(_signal.SIGKILL), 0, 0, 0)
+        libc.prctl(PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0)
     except (OSError, AttributeError):
         pass
 
@@ -120,11 +125,33 @@ def _on_error(exc: BaseException) -> None:
 
 def _on_internal(message: dict[str, Any], handle: socket.socket | None) -> None:
     if message.get("act") == "disconnect":
-        _disconnect(primary_initiated=True)
+        when_settled(lambda: _disconnect(primary_initiated=True))
     else:
         from . import _listen
 
         _listen.on_internal(message, handle)
+
+
+_unsettled: list[Callable[[], None]] | None = []
+
+
+def when_settled(action: Callable[[], None]) -> None:
+    """Run ``action`` once the script has settled: its top level has ended, or it
+    serves (a routed server listens). Node handles no message before the script's
+    first run is over; a disconnect that arrives while the worker is still starting
+    waits so, instead of cutting the script short."""
+    if _unsettled is None:
+        action()
+    else:
+        _unsettled.append(action)
+
+
+def settled() -> None:
+    """The script has ended or serves: run what :func:`when_settled` kept (loop thread)."""
+    global _unsettled
+    actions, _unsettled = _unsettled or [], None
+    for action in actions:
+        action()
 
 
 def _disconnect(primary_initiated: bool) -> None:
@@ -146,16 +173,17 @@ def _disconnect(primary_initiated: bool) -> None:
 
 
 def _on_disconnect() -> None:
+    from . import _listen
+
     assert worker is not None
     loop.deliver(worker, "disconnect")
     if not worker.exited_after_disconnect:
         exit_now(0)  # the primary went away, or the channel was closed under us
     loop.deliver(process, "disconnect")
-    if loop.script_done:
-        _disconnected.set()  # the main thread returns from run_worker: a normal exit
-    else:
-        # The main thread is still in the script (a server loop, say): nothing else
-        # will end it, and its servers are closed and drained.
+    _disconnected.set()  # once the script has ended, run_worker returns: a normal exit
+    if not loop.script_done and _listen.served():
+        # The main thread is in a server loop, which never returns by itself; the
+        # servers are closed and their connections done: end the worker.
         loop.call_soon(exit_now, 0)
 
 
@@ -168,11 +196,15 @@ def run_worker(argv: list[str]) -> None:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # one line at a time, as console.log
     try:
+        # The primary starts workers with SIGINT blocked, so that a Ctrl+C during
+        # start-up waits until here, where it ends the worker quietly.
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {_signal.SIGINT})
         if argv[0] == "-m":
             _run_module(argv[1], argv[2:])
         else:
             _run_script(argv[0], argv[1:])
         loop.end_of_script()
+        loop.run_sync(settled)
         _disconnected.wait()
     except KeyboardInterrupt:
         die_by_signal(_signal.SIGINT)  # Ctrl+C: quietly, as Node's workers die

@@ -67,6 +67,7 @@ _indexes: dict[str, set[int]] = {}
 _lock = threading.RLock()
 _local = threading.local()
 _parked: list[socket.socket] = []  # peers that keep parked descriptors quiet
+_served = False
 
 # Connections accepted through routed servers, for a graceful disconnect.
 _connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
@@ -195,11 +196,18 @@ def _listen(self: socket.socket, *backlog: int) -> None:
     return None
 
 
+def served() -> bool:
+    """True once a routed server of this worker has listened."""
+    return _served
+
+
 def _announce(sock: socket.socket, server: _Server) -> None:
     """Tell the primary this server listens: it emits 'listening' and starts routing."""
+    global _served
     from . import _child
 
     server.listening = True
+    _served = True
     name = server.sockname
     address_type: int | str
     if sock.family == socket.AF_UNIX:
@@ -211,6 +219,7 @@ def _announce(sock: socket.socket, server: _Server) -> None:
         address_type = f"udp{version}" if udp else version
     if _child.worker is not None:
         _child.worker.state = "listening"
+    loop.call_soon(_child.settled)
     process._require_link("listen").send_internal(
         {
             "act": "listening",

@@ -18,6 +18,7 @@ import heapq
 import itertools
 import os
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -112,6 +113,10 @@ class EventLoop:
             thread.join()
 
     def _run(self) -> None:
+        # Signals are for the main thread (Python runs handlers there); blocking SIGINT
+        # here also means that workers, started from this thread, start with it
+        # blocked (see _child.run_worker).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         while not self._stopped:
             for key, mask in self._selector.select(self._timeout()):
                 self._guarded(key.data, mask)

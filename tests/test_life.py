@@ -206,7 +206,8 @@ def test_self_kill_and_self_disconnect_are_both_deliberate() -> None:
 
 
 def test_worker_own_disconnect_and_kill_mark_it_at_once() -> None:
-    """As recorded from Node 20 (FINDINGS.md §8, §9): in the worker, disconnect() returns
+    """Ports twin-worker-self-disconnect.js and twin-worker-self-kill.js (tests/node,
+    FINDINGS.md §8, §9): in the worker, disconnect() returns
     the worker already 'disconnecting' with exited_after_disconnect True, and kill()
     leaves it 'destroying' with exited_after_disconnect True; both workers exit 0."""
     lines = assert_ok(run_program("life_self_end_flags.py", timeout=TIMEOUT))
@@ -375,8 +376,9 @@ def test_workers_do_not_outlive_a_primary_that_crashes_in_a_callback() -> None:
 
 
 def test_workers_do_not_outlive_a_primary_whose_script_raises() -> None:
-    """A primary whose main script raises once its workers are online exits with 1, and
-    every worker goes with it."""
+    """Ports test-cluster-primary-error.js, with the error raised by the main script: a
+    primary whose script raises once its workers are online exits with 1, and every
+    worker goes with it."""
     proc = start("life_primary_death.py", "raise-in-script")
     workers = worker_processes(read_until(proc, "all online"))
     assert proc.wait(TIMEOUT) == 1
@@ -386,8 +388,9 @@ def test_workers_do_not_outlive_a_primary_whose_script_raises() -> None:
 
 
 def test_workers_do_not_outlive_a_primary_killed_by_sigkill() -> None:
-    """A primary killed with SIGKILL (no chance to clean up) takes its workers with it
-    within a few seconds: no orphan is left."""
+    """Ports twin-primary-signal.js SIGKILL (tests/node, FINDINGS.md §16): a primary
+    killed with SIGKILL (no chance to clean up) takes its workers with it within a few
+    seconds; no orphan is left."""
     proc = start("life_primary_death.py", "wait")
     workers = worker_processes(read_until(proc, "all online"))
     os.kill(proc.pid, signal.SIGKILL)
@@ -397,7 +400,7 @@ def test_workers_do_not_outlive_a_primary_killed_by_sigkill() -> None:
 
 
 def test_workers_of_a_killed_primary_exit_0_as_in_node() -> None:
-    """As recorded from Node 20 (FINDINGS.md §16, twin-primary-signal.js SIGKILL): when the
+    """Ports twin-primary-signal.js SIGKILL (tests/node, FINDINGS.md §16): when the
     primary is killed, each worker sees its channel close and exits by itself with code
     0 (its exit handlers run), rather than being killed."""
     proc = start("life_primary_death.py", "wait")
@@ -409,8 +412,9 @@ def test_workers_of_a_killed_primary_exit_0_as_in_node() -> None:
 
 
 def test_primary_lives_on_after_its_script_while_it_has_workers() -> None:
-    """The primary's main script ends while it has a worker: it lives on, its listeners
-    still run, and it exits 0 by itself once the worker is gone (as Node's primary)."""
+    """Ports twin-idle-ends.js's primary (tests/node, FINDINGS.md §12) and SPEC.md's
+    "Lifetime of the primary": the primary's main script ends while it has a worker; it
+    lives on, its listeners still run, and it exits 0 by itself once the worker is gone."""
     lines = assert_ok(run_program("life_primary_lives_on.py", timeout=TIMEOUT))
     assert lines == ["end of the script", "pong, after the end of the script", "worker exited"]
 
@@ -419,9 +423,9 @@ def test_primary_lives_on_after_its_script_while_it_has_workers() -> None:
 
 
 def test_ctrl_c_ends_primary_and_workers_quietly() -> None:
-    """Ctrl+C (SIGINT to the whole process group) with no SIGINT listener: the primary
-    dies by SIGINT (as Node's), its workers go too, and no process prints a traceback
-    (FINDINGS.md §17, SIGINT-group)."""
+    """Ports twin-primary-signal.js SIGINT-group (tests/node, FINDINGS.md §17): Ctrl+C
+    (SIGINT to the whole process group) with no SIGINT listener kills the primary by
+    SIGINT (returncode -2), its workers go too, and no process prints a traceback."""
     proc = start("life_ctrl_c.py", "plain", new_session=True)
     workers = worker_processes(read_until(proc, "both ready"))
     os.killpg(proc.pid, signal.SIGINT)
@@ -431,11 +435,27 @@ def test_ctrl_c_ends_primary_and_workers_quietly() -> None:
     assert_quiet(err)
 
 
+def test_ctrl_c_while_workers_start_up_is_quiet_too() -> None:
+    """Ports twin-primary-signal.js SIGINT-group (tests/node, FINDINGS.md §17), sent
+    early: Ctrl+C right after fork() returns, while the workers' interpreters are still
+    starting and importing; every process still dies by SIGINT without a traceback, as
+    Node's do (SIGINT's default action until a listener is added). Done three times:
+    where in its start-up a worker is hit varies."""
+    for _ in range(3):
+        proc = start("life_ctrl_c.py", "early", new_session=True)
+        workers = worker_processes(read_until(proc, "forked"))
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == -signal.SIGINT, err
+        assert_all_gone(workers)
+        assert_quiet(err)
+
+
 def test_ctrl_c_with_a_sigint_listener_lets_the_primary_shut_down_cleanly() -> None:
-    """Ctrl+C to the process group when the primary listens for SIGINT and disconnects its
+    """Ports twin-primary-signal.js SIGINT-group-trapped (tests/node, FINDINGS.md §17):
+    Ctrl+C to the process group when the primary listens for SIGINT and disconnects its
     workers: the workers end (by SIGINT, as in Node), the primary hears both 'exit'
-    events and exits 0, and no process prints a traceback (FINDINGS.md §17,
-    SIGINT-group-trapped)."""
+    events and exits 0, and no process prints a traceback."""
     proc = start("life_ctrl_c.py", "trapped", new_session=True)
     workers = worker_processes(read_until(proc, "both ready"))
     os.killpg(proc.pid, signal.SIGINT)
@@ -449,8 +469,9 @@ def test_ctrl_c_with_a_sigint_listener_lets_the_primary_shut_down_cleanly() -> N
 
 
 def test_worker_sigterm_listener_runs_on_kill_and_chooses_the_exit_code() -> None:
-    """A worker's cluster.process.on('SIGTERM', fn): the primary's worker.kill() runs fn in
-    the worker, which can send a last message and exit with a code of its choosing (7);
-    the primary sees (7, None), as in Node (FINDINGS.md §3-6, trap mode)."""
+    """Ports twin-kill-default.js trap mode (tests/node, FINDINGS.md §3-6): with
+    cluster.process.on('SIGTERM', fn) in a worker, the primary's worker.kill() runs fn
+    there, which sends a last message and exits with a code of its choosing (7); the
+    primary sees (7, None) and exited_after_disconnect False."""
     lines = assert_ok(run_program("life_worker_sigterm.py", timeout=TIMEOUT))
     assert lines == ["exit 7 None"]

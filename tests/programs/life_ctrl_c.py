@@ -1,8 +1,10 @@
 """Ctrl+C in a terminal: SIGINT reaches the primary and its 2 workers at once (the test
 sends it to the whole process group).
 
-Usage: ``life_ctrl_c.py <plain|trapped>``. Each worker says "ready" once its script has
-run; the primary then prints ``worker <pid>`` for each worker and ``both ready``.
+Usage: ``life_ctrl_c.py <plain|trapped|early>``. Each worker says "ready" once its
+script has run; the primary then prints ``worker <pid>`` for each worker and
+``both ready``. ``early``: as ``plain``, but the primary prints ``worker <pid>`` lines and
+``forked`` as soon as fork() returns, while the workers are still starting up.
 ``plain``: no SIGINT listener anywhere, so every process dies by SIGINT, quietly.
 ``trapped``: the primary listens for SIGINT and disconnects its workers; it prints how
 each worker ended and exits 0 once they have.
@@ -17,7 +19,7 @@ import cluster
 HOW = sys.argv[1]
 
 if cluster.is_primary:
-    assert HOW in ("plain", "trapped"), HOW
+    assert HOW in ("plain", "trapped", "early"), HOW
     ready = []
 
     def on_message(worker, message, handle):
@@ -28,7 +30,8 @@ if cluster.is_primary:
                 print(f"worker {each.process.pid}")
             print("both ready")
 
-    cluster.on("message", must_call(on_message, 2))
+    if HOW != "early":
+        cluster.on("message", must_call(on_message, 2))
     if HOW == "trapped":
 
         def on_sigint(name):
@@ -44,7 +47,10 @@ if cluster.is_primary:
 
         cluster.process.on("SIGINT", must_call(on_sigint))
         cluster.on("exit", must_call(on_exit, 2))
-    cluster.fork()
-    cluster.fork()
+    forked = [cluster.fork(), cluster.fork()]
+    if HOW == "early":
+        for each in forked:
+            print(f"worker {each.process.pid}")
+        print("forked")
 else:
     cluster.process.send("ready")
