@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal as _signal
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ._ipc import SendCallback
 from ._loop import ClusterEmitter
@@ -33,29 +33,6 @@ class Address:
     @property
     def addressType(self) -> int | str:  # noqa: N802
         return self.address_type
-
-
-class _Process(Protocol):
-    """What a worker needs of its process: the primary's view or the worker's own."""
-
-    pid: int
-
-    @property
-    def connected(self) -> bool: ...
-
-    @property
-    def exit_code(self) -> int | None: ...
-
-    @property
-    def signal_code(self) -> str | None: ...
-
-    def send(
-        self,
-        message: Any,
-        send_handle: Any = None,
-        options: Mapping[str, Any] | None = None,
-        callback: SendCallback | None = None,
-    ) -> bool: ...
 
 
 def signal_number(sig: str | int) -> int:
