@@ -44,7 +44,16 @@ from ._process import process
 
 _original = {
     name: getattr(socket.socket, name)
-    for name in ("bind", "listen", "accept", "getsockname", "_real_close", "detach")
+    for name in (
+        "bind",
+        "listen",
+        "accept",
+        "getsockname",
+        "_real_close",
+        "detach",
+        "connect",
+        "connect_ex",
+    )
 }
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _SOCKET_TYPES = socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
@@ -56,13 +65,19 @@ class _Server:
 
     key: str
     policy: str  # "rr": connections come down a pair; "shared": the real socket
+    family: int
+    kind: int  # SOCK_STREAM or SOCK_DGRAM
+    requested: Any  # the address asked for, on the wire
     sockname: Any
     index_key: str
     index: int
+    original_fd: int  # the socket as the worker made it, until it listens
     listening: bool = False
+    finalizer: Any = None
 
 
 _servers: weakref.WeakKeyDictionary[socket.socket, _Server] = weakref.WeakKeyDictionary()
+_detached: dict[int, _Server] = {}  # servers whose descriptor C code took (uvloop)
 _indexes: dict[str, set[int]] = {}
 _lock = threading.RLock()
 _local = threading.local()
@@ -124,6 +139,8 @@ def address_from_wire(value: Any) -> Any:
 
 
 def _bind(self: socket.socket, address: Any) -> None:
+    if _detached:
+        _detached.pop(self.fileno(), None)  # that number was closed behind our back
     if not _should_route(self):
         _original["bind"](self, address)
         return
@@ -141,9 +158,9 @@ def _bind(self: socket.socket, address: Any) -> None:
         raise
     with _lock:
         _servers[self] = server
-    weakref.finalize(self, _forget, server)
+    server.finalizer = weakref.finalize(self, _forget, server)
     if kind == socket.SOCK_DGRAM:
-        _announce(self, server)  # a bound UDP socket is listening, as Node's dgram
+        _announce(server)  # a bound UDP socket is listening, as Node's dgram
     return None
 
 
@@ -171,6 +188,7 @@ def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, ind
         code = int(reply.get("errno", errno.EPIPE))
         raise OSError(code, os.strerror(code))
     timeout = sock.gettimeout()
+    original_fd = os.dup(sock.fileno())
     os.dup2(handle.fileno(), sock.fileno(), inheritable=False)
     handle.close()
     if reply["policy"] == "rr":
@@ -178,21 +196,34 @@ def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, ind
     return _Server(
         key=reply["key"],
         policy=reply["policy"],
+        family=int(sock.family),
+        kind=kind,
+        requested=wire,
         sockname=address_from_wire(reply["sockname"]),
         index_key=index_key,
         index=index,
+        original_fd=original_fd,
     )
 
 
+def _server_of(sock: socket.socket) -> _Server | None:
+    """The routed server behind ``sock``: by object, or by descriptor once the object
+    that bound it was detached (``ssl.wrap_socket`` moves a server to a new object)."""
+    server = _servers.get(sock)
+    if server is None and _detached:
+        server = _detached.get(sock.fileno())
+    return server
+
+
 def _listen(self: socket.socket, *backlog: int) -> None:
-    server = _servers.get(self)
+    server = _server_of(self)
     if server is None:
         _original["listen"](self, *backlog)
         return
     if server.policy == "shared":
         _original["listen"](self, *backlog)
     if not server.listening:
-        _announce(self, server)
+        _announce(server)
     return None
 
 
@@ -201,21 +232,22 @@ def served() -> bool:
     return _served
 
 
-def _announce(sock: socket.socket, server: _Server) -> None:
+def _announce(server: _Server) -> None:
     """Tell the primary this server listens: it emits 'listening' and starts routing."""
     global _served
     from . import _child
 
     server.listening = True
     _served = True
+    _close_original(server)
     name = server.sockname
     address_type: int | str
-    if sock.family == socket.AF_UNIX:
+    if server.family == socket.AF_UNIX:
         address, port, address_type = name, None, -1
     else:
         address, port = name[0], name[1]
-        version = 4 if sock.family == socket.AF_INET else 6
-        udp = (sock.type & ~_SOCKET_TYPES) == socket.SOCK_DGRAM
+        version = 4 if server.family == socket.AF_INET else 6
+        udp = server.kind == socket.SOCK_DGRAM
         address_type = f"udp{version}" if udp else version
     if _child.worker is not None:
         _child.worker.state = "listening"
@@ -232,7 +264,7 @@ def _announce(sock: socket.socket, server: _Server) -> None:
 
 
 def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
-    server = _servers.get(self)
+    server = _server_of(self)
     if server is None:
         return _original["accept"](self)  # type: ignore[no-any-return]
     if server.policy == "shared":
@@ -266,7 +298,7 @@ def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
 
 
 def _getsockname(self: socket.socket) -> Any:
-    server = _servers.get(self)
+    server = _server_of(self)
     if server is not None and server.policy == "rr":
         return server.sockname
     return _original["getsockname"](self)
@@ -275,6 +307,8 @@ def _getsockname(self: socket.socket) -> Any:
 def _real_close(self: socket.socket, _ss: Any = None) -> None:
     with _lock:
         server = _servers.pop(self, None)
+        if server is None and _detached:
+            server = _detached.pop(self.fileno(), None)
     if server is not None:
         _forget(server)
     if _draining and id(self) in _draining:
@@ -283,15 +317,55 @@ def _real_close(self: socket.socket, _ss: Any = None) -> None:
 
 
 def _detach(self: socket.socket) -> int:
+    """C code takes the descriptor (uvloop does, then listens itself): the server lives
+    on under that number, and a shared one counts as listening from now on."""
     with _lock:
         server = _servers.pop(self, None)
+    fd = _original["detach"](self)
     if server is not None:
-        _forget(server)
-    return _original["detach"](self)  # type: ignore[no-any-return]
+        server.finalizer.detach()
+        with _lock:
+            _detached[fd] = server
+        if server.policy == "shared" and not server.listening:
+            _announce(server)
+    return fd  # type: ignore[no-any-return]
+
+
+def _connect(self: socket.socket, address: Any) -> None:
+    _unroute_client(self)
+    _original["connect"](self, address)
+
+
+def _connect_ex(self: socket.socket, address: Any) -> int:
+    _unroute_client(self)
+    return _original["connect_ex"](self, address)  # type: ignore[no-any-return]
+
+
+def _unroute_client(sock: socket.socket) -> None:
+    """A bound stream socket that connects instead of listening is a client (a source
+    address, as Node's ``localAddress``): give it back its own socket, bound here."""
+    server = _servers.get(sock)
+    if server is None or server.listening or server.kind != socket.SOCK_STREAM:
+        return
+    with _lock:
+        _servers.pop(sock, None)
+    server.finalizer.detach()
+    timeout = sock.gettimeout()
+    os.dup2(server.original_fd, sock.fileno(), inheritable=False)
+    sock.settimeout(timeout)
+    _forget(server)
+    _original["bind"](sock, address_from_wire(server.requested))
+
+
+def _close_original(server: _Server) -> None:
+    if server.original_fd >= 0:
+        os.close(server.original_fd)
+        server.original_fd = -1
 
 
 def _forget(server: _Server) -> None:
     """This server is gone: free its index and tell the primary (once)."""
+    _close_original(server)
     if server.index < 0:
         return
     _release_index(server.index_key, server.index)
@@ -317,6 +391,8 @@ def install() -> None:
     socket.socket.getsockname = _getsockname  # type: ignore[method-assign,assignment]
     socket.socket._real_close = _real_close  # type: ignore[attr-defined]
     socket.socket.detach = _detach  # type: ignore[method-assign,assignment]
+    socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
 
 
 # -- a graceful disconnect ---------------------------------------------------------------
@@ -332,10 +408,12 @@ def close_all(done: Callable[[], None]) -> None:
     connections they accepted are closed (Node's ``server.close(callback)``)."""
     global _drained
     with _lock:
-        servers = list(_servers.items())
+        servers = [(sock.fileno(), server) for sock, server in _servers.items()]
+        servers += list(_detached.items())
         _servers.clear()
-    for sock, server in servers:
-        _park(sock)
+        _detached.clear()
+    for fd, server in servers:
+        _park(fd)
         _forget(server)
     open_now = [conn for conn in list(_connections) if conn.fileno() != -1]
     if not open_now:
@@ -348,11 +426,11 @@ def close_all(done: Callable[[], None]) -> None:
             weakref.finalize(conn, _connection_closed, id(conn))
 
 
-def _park(sock: socket.socket) -> None:
-    """Put a descriptor that never becomes ready under ``sock``: the server loop that
+def _park(fd: int) -> None:
+    """Put a descriptor that never becomes ready under ``fd``: the server loop that
     polls it goes quiet instead of failing on a closed descriptor."""
     quiet, peer = socket.socketpair()
-    os.dup2(quiet.fileno(), sock.fileno(), inheritable=False)
+    os.dup2(quiet.fileno(), fd, inheritable=False)
     quiet.close()
     _parked.append(peer)
 

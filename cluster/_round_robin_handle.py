@@ -22,6 +22,7 @@ import os
 import socket
 import struct
 import termios
+import time
 from collections import deque
 from selectors import EVENT_READ
 from typing import Any
@@ -34,6 +35,8 @@ log = logging.getLogger("cluster")
 ACCEPTS_PER_WAKEUP = 64
 MAX_PENDING = 4096  # connections accepted with no worker to take them; then stop accepting
 RETRY_DELAY = 0.005  # every route full: try again shortly
+STALL_AFTER = 0.5  # a worker that takes no connection this long is not keeping up
+STALL_BACKOFF = 5.0  # then it gets new connections only when no other worker can
 FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlog waits)
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _OUTQ = struct.Struct("i")
@@ -41,22 +44,53 @@ _RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
 class Route:
-    """The path from this handle to one worker's server."""
+    """The path from this handle to one worker's server.
+
+    It also keeps the books that tell a worker that is not keeping up: how many
+    connections were sent, how many the worker has taken (the kernel's count of bytes
+    still queued, divided by what one queued connection costs), and since when it
+    has taken none.
+    """
 
     def __init__(self) -> None:
         self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.primary_end.setblocking(False)
         self.listening = False
+        self.sent = 0
+        self.taken = 0
+        self.unit = 0  # queued bytes per connection, learned on the first send
+        self.waiting_since = time.monotonic()
+        self.skip_until = 0.0
+
+    def queued_bytes(self) -> int:
+        queued = fcntl.ioctl(self.primary_end.fileno(), termios.TIOCOUTQ, b"\0" * _OUTQ.size)
+        return int(_OUTQ.unpack(queued)[0])
 
     def idle(self) -> bool:
         """True when the worker has taken every connection sent to it."""
-        queued = fcntl.ioctl(self.primary_end.fileno(), termios.TIOCOUTQ, b"\0" * _OUTQ.size)
-        return bool(_OUTQ.unpack(queued)[0] == 0)
+        return self.queued_bytes() == 0
 
-    def send(self, fd: int, peer: bytes) -> None:
+    def send(self, fd: int, peer: bytes, was_idle: bool) -> None:
         """Hand one connection over; raises BlockingIOError when the route is full."""
         fds = array.array("i", (fd,))
         self.primary_end.sendmsg([peer], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+        self.sent += 1
+        if was_idle or self.sent - 1 == self.taken:  # nothing was waiting here
+            self.taken = self.sent - 1
+            self.waiting_since = time.monotonic()
+            if not self.unit:
+                self.unit = self.queued_bytes()
+
+    def stalled(self, now: float) -> bool:
+        """True when connections wait here and the worker has taken none for a while."""
+        queued = self.queued_bytes()
+        if not queued:
+            self.taken = self.sent
+            return False
+        taken = self.sent - (round(queued / self.unit) if self.unit else self.sent)
+        if taken > self.taken:
+            self.taken, self.waiting_since = taken, now
+        return now - self.waiting_since >= STALL_AFTER
 
     def take_back(self) -> list[tuple[int, bytes]]:
         """The connections still queued for the worker, which will not take them now."""
@@ -104,6 +138,7 @@ class RoundRobinHandle:
         self.cursor = 0
         self.pending: deque[tuple[int, bytes]] = deque()
         self.retry: Timer | None = None
+        self.stall_check: Timer | None = None
         self.accepting = False
         self._accept_again()
 
@@ -152,8 +187,9 @@ class RoundRobinHandle:
 
     def close(self) -> None:
         self._stop_accepting()
-        if self.retry is not None:
-            self.retry.cancel()
+        for timer in (self.retry, self.stall_check):
+            if timer is not None:
+                timer.cancel()
         close_server_socket(self.sock)
         while self.pending:
             os.close(self.pending.popleft()[0])
@@ -202,26 +238,60 @@ class RoundRobinHandle:
             self._retry_soon()
 
     def _hand_over(self, fd: int, peer: bytes) -> bool:
-        """Send to the next idle worker in turn, or to the next that has room."""
+        """Send to the next idle worker in turn, or else to the next that has room;
+        a worker skipped for not keeping up only when no other can take it."""
         routes = self.rotation
         count = len(routes)
         if not count:
             return False
-        start = self.cursor
+        start, idle = self.cursor, False
         for step in range(count):
             if routes[(start + step) % count].idle():
-                start += step
+                start, idle = start + step, True
                 break
-        for step in range(count):
-            index = (start + step) % count
+        now = time.monotonic()
+        order = [(start + step) % count for step in range(count)]
+        order.sort(key=lambda index: routes[index].skip_until > now)  # stable: keeps turns
+        for index in order:
             try:
-                routes[index].send(fd, peer)
+                routes[index].send(fd, peer, was_idle=idle and index == start % count)
             except OSError:  # full (or the worker just went): try the next one
                 continue
             self.cursor = index + 1
             os.close(fd)
+            self._watch_stalls()
             return True
         return False
+
+    def _watch_stalls(self) -> None:
+        if self.stall_check is None:
+            self.stall_check = loop.call_later(STALL_AFTER / 2, self._check_stalls)
+
+    def _check_stalls(self) -> None:
+        """Give the connections of a worker that takes none to the others."""
+        self.stall_check = None
+        now = time.monotonic()
+        waiting = False
+        for route in list(self.rotation):
+            if not route.stalled(now):
+                waiting = waiting or route.sent > route.taken
+                continue
+            if all(other is route or other.skip_until > now for other in self.rotation):
+                waiting = True  # nobody else to give them to
+                continue
+            returned = route.take_back()
+            log.warning(
+                "cluster: a worker took no connection for %.1fs; %d handed to another",
+                STALL_AFTER,
+                len(returned),
+            )
+            route.skip_until = now + STALL_BACKOFF
+            route.taken = route.sent
+            self.pending.extendleft(reversed(returned))
+        if self.pending:
+            self._flush_pending()
+        if waiting:
+            self._watch_stalls()
 
     def _flush_pending(self) -> None:
         while self.pending:
