@@ -223,7 +223,7 @@ def _listen(self: socket.socket, *backlog: int) -> None:
     if server.policy == "shared":
         _original["listen"](self, *backlog)
     if not server.listening:
-        _announce(server)
+        _announce(server, backlog[0] if backlog else None)
     return None
 
 
@@ -232,7 +232,7 @@ def served() -> bool:
     return _served
 
 
-def _announce(server: _Server) -> None:
+def _announce(server: _Server, backlog: int | None = None) -> None:
     """Tell the primary this server listens: it emits 'listening' and starts routing."""
     global _served
     from . import _child
@@ -259,6 +259,7 @@ def _announce(server: _Server) -> None:
             "address": address,
             "port": port,
             "addressType": address_type,
+            "backlog": backlog,
         }
     )
 

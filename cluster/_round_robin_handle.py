@@ -154,9 +154,12 @@ class RoundRobinHandle:
     def serves(self, worker: Any) -> bool:
         return worker in self.routes
 
-    def start(self, worker: Any) -> None:
-        """``worker``'s server listens: it takes connections from now on."""
+    def start(self, worker: Any, backlog: int | None = None) -> None:
+        """``worker``'s server listens: it takes connections from now on. The first
+        worker's backlog becomes the listening socket's, as in Node."""
         route = self.routes.get(worker)
+        if backlog is not None and not self.rotation:
+            self.sock.listen(backlog)
         if route is not None and not route.listening:
             route.listening = True
             self.rotation.append(route)

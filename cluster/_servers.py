@@ -79,7 +79,8 @@ def _listening(worker: Any, message: dict[str, Any]) -> None:
     handle = handles.get(str(message.get("key")))
     if handle is None:
         return
-    handle.start(worker)
+    backlog = message.get("backlog")
+    handle.start(worker, backlog if isinstance(backlog, int) else None)
     address = Address(
         address=message.get("address"),
         port=message.get("port"),

@@ -68,7 +68,7 @@ class SharedHandle:
     def serves(self, worker: Any) -> bool:
         return worker in self.workers
 
-    def start(self, worker: Any) -> None:
+    def start(self, worker: Any, backlog: int | None = None) -> None:
         """``worker`` listens: nothing to do, it accepts for itself."""
 
     def remove(self, worker: Any, retire: bool = False) -> bool:
