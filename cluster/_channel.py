@@ -82,6 +82,7 @@ class Channel:
         self._out: deque[_Outgoing] = deque()
         self._out_bytes = 0
         self._inbuf = bytearray()
+        self._parsed = 0  # bytes of _inbuf already dispatched
         self._fds: deque[int] = deque()
         self._closing = False  # no more sends; close once the queue is written
         self._closed = False
@@ -218,32 +219,35 @@ class Channel:
                 self._fds.extend(fds)
 
     def _parse_frames(self) -> bool:
-        """Dispatch every complete frame; False once the channel has failed."""
-        buf = self._inbuf
-        offset = 0
+        """Dispatch every complete frame; False once the channel has failed.
+
+        Each frame is consumed before it is dispatched, so that a listener that reads
+        the channel again (:meth:`pump`) continues after it instead of seeing it twice.
+        """
         try:
-            while len(buf) - offset >= HEADER.size:
-                length, kind, nfds = HEADER.unpack_from(buf, offset)
+            while len(self._inbuf) - self._parsed >= HEADER.size:
+                start = self._parsed
+                length, kind, nfds = HEADER.unpack_from(self._inbuf, start)
                 if kind not in KINDS or length > MAX_PAYLOAD:
                     raise ProtocolError(f"corrupt frame header (kind {kind}, length {length})")
-                end = offset + HEADER.size + length
-                if len(buf) < end:
+                end = start + HEADER.size + length
+                if len(self._inbuf) < end:
                     break
                 if nfds > len(self._fds):
                     raise ProtocolError(
                         f"frame announces {nfds} descriptors, {len(self._fds)} came"
                     )
-                payload = bytes(buf[offset + HEADER.size : end])
+                payload = bytes(self._inbuf[start + HEADER.size : end])
                 handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
-                offset = end
+                self._parsed = end
                 self._on_frame(kind, payload, handles)
                 if self._closed:
                     return False
         except ProtocolError as exc:
             self._fail(exc)
             return False
-        finally:
-            del buf[:offset]
+        del self._inbuf[: self._parsed]
+        self._parsed = 0
         return True
 
     def pump(self, done: Callable[[], bool]) -> None:

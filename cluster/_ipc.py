@@ -214,7 +214,9 @@ class Link:
         return answer[0]
 
     def _on_frame(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
-        if self._held or (self._holding and not self._is_awaited_answer(kind, payload)):
+        if self._holding and self._is_awaited_answer(kind, payload):
+            self._dispatch(kind, payload, handles)
+        elif self._held or self._holding:
             self._held.append((kind, payload, handles))
         else:
             self._dispatch(kind, payload, handles)
