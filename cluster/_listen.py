@@ -32,6 +32,7 @@ import contextlib
 import errno
 import json
 import os
+import signal
 import socket
 import threading
 import weakref
@@ -81,7 +82,9 @@ _detached: dict[int, _Server] = {}  # servers whose descriptor C code took (uvlo
 _indexes: dict[str, set[int]] = {}
 _lock = threading.RLock()
 _local = threading.local()
-_parked: list[socket.socket] = []  # peers that keep parked descriptors quiet
+# Interrupts blocked calls; its handler does nothing, and its default action (once the
+# interpreter resets handlers at exit) is to do nothing too.
+WAKE_SIGNAL = signal.SIGURG
 _served = False
 
 # Connections accepted through routed servers, for a graceful disconnect.
@@ -278,20 +281,24 @@ def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
 
 def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
     """Take one connection the primary handed to this server (honours the timeout)."""
-    while True:
+    try:
         data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
-        fds = array.array("i")
-        for level, kind, payload in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-        if fds:
-            break
-        if sock in _servers:
+    except OSError:
+        if _server_of(sock) is not None:
+            raise
+        data, ancdata = b"", []  # parked under a blocked accept(): see below
+    fds = array.array("i")
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    if not fds:
+        if _server_of(sock) is not None:
             raise ConnectionAbortedError(
                 errno.ECONNABORTED, "the primary no longer routes connections to this server"
             )
-        # The server was closed under a blocked accept(): wait on what is there now
-        # (a parked descriptor never becomes ready), as a closed server would.
+        # The server was closed (parked) under a blocked accept(): wait on what stands
+        # there now, as on a closed server.
+        return _original["accept"](sock)  # type: ignore[no-any-return]
     conn = socket.socket(sock.family, sock.type, sock.proto, fileno=fds[0])
     if socket.getdefaulttimeout() is None and sock.gettimeout():
         conn.setblocking(True)
@@ -385,7 +392,9 @@ def _release_index(index_key: str, index: int) -> None:
 
 
 def install() -> None:
-    """Route this worker's servers through the primary (called once, at import)."""
+    """Route this worker's servers through the primary (called once, at import, on
+    the main thread)."""
+    signal.signal(WAKE_SIGNAL, lambda signum, frame: None)
     socket.socket.bind = _bind  # type: ignore[method-assign,assignment]
     socket.socket.listen = _listen  # type: ignore[method-assign,assignment]
     socket.socket.accept = _accept  # type: ignore[method-assign]
@@ -416,6 +425,8 @@ def close_all(done: Callable[[], None]) -> None:
     for fd, server in servers:
         _park(fd)
         _forget(server)
+    if servers:
+        _wake_blocked_threads()
     open_now = [conn for conn in list(_connections) if conn.fileno() != -1]
     if not open_now:
         done()
@@ -428,12 +439,25 @@ def close_all(done: Callable[[], None]) -> None:
 
 
 def _park(fd: int) -> None:
-    """Put a descriptor that never becomes ready under ``fd``: the server loop that
-    polls it goes quiet instead of failing on a closed descriptor."""
-    quiet, peer = socket.socketpair()
+    """Put a listening socket that nobody can reach under ``fd``: a server loop that
+    polls it waits quietly, and ``accept()`` on it waits (or finds nothing, when
+    non-blocking), instead of failing on a closed descriptor."""
+    quiet = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    _original["bind"](quiet, "")  # Linux autobind: an abstract name nobody knows
+    _original["listen"](quiet, 1)
+    quiet.setblocking(os.get_blocking(fd))
     os.dup2(quiet.fileno(), fd, inheritable=False)
     quiet.close()
-    _parked.append(peer)
+
+
+def _wake_blocked_threads() -> None:
+    """A thread blocked in ``accept()`` keeps waiting on the socket it started with;
+    interrupted, Python retries the call on what now stands under that descriptor."""
+    me = threading.get_ident()
+    for thread in threading.enumerate():
+        if thread.ident is not None and thread.ident != me:
+            with contextlib.suppress(OSError, ProcessLookupError):
+                signal.pthread_kill(thread.ident, WAKE_SIGNAL)
 
 
 def _connection_closed(conn_id: int) -> None:
