@@ -183,7 +183,9 @@ class Link:
             return False
         return True
 
-    def request(self, message: dict[str, Any]) -> tuple[dict[str, Any], socket.socket | None]:
+    def request(
+        self, message: dict[str, Any], handle: Any = None
+    ) -> tuple[dict[str, Any], socket.socket | None]:
         """Send a cluster message and wait for its answer, from any thread.
 
         On the loop's own thread (a server started inside a cluster callback) the
@@ -197,7 +199,7 @@ class Link:
             answer.append((message, handle))
             arrived.set()
 
-        if not self.send_internal(message, reply=reply):
+        if not self.send_internal(message, handle, reply=reply):
             raise ChannelClosedError()
         if loop.in_loop_thread():
             self._holding = True

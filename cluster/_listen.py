@@ -58,6 +58,7 @@ _original = {
 }
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _SOCKET_TYPES = socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
+_SUN_PATH_MAX = 108  # bytes in sockaddr_un.sun_path, with the terminating NUL
 
 
 @dataclass
@@ -174,22 +175,55 @@ def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, ind
         else 0
     )
     reuse = sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
-    reply, handle = process._require_link("bind").request(
-        {
-            "act": "queryServer",
-            "family": int(sock.family),
-            "type": int(kind),
-            "address": wire,
-            "index": index,
-            "v6only": bool(v6only),
-            "reuseaddr": bool(reuse),
-        }
-    )
+    own = None
+    if sock.family == socket.AF_UNIX and len(os.fsencode(wire)) >= _SUN_PATH_MAX:
+        # The primary could not bind a path that long: bind it here, relative to this
+        # worker's directory, and let the primary adopt the socket.
+        own = socket.socket(sock.family, sock.type)
+        try:
+            _original["bind"](own, os.path.relpath(wire))
+        except BaseException:
+            own.close()
+            raise
+    try:
+        reply, handle = process._require_link("bind").request(
+            _query(sock, kind, wire, index, v6only, reuse), own
+        )
+    finally:
+        if own is not None:
+            own.close()
     if "errno" in reply or handle is None:
         if handle is not None:
             handle.close()
         code = int(reply.get("errno", errno.EPIPE))
         raise OSError(code, os.strerror(code))
+    return _adopt(sock, kind, wire, index_key, index, reply, handle)
+
+
+def _query(
+    sock: socket.socket, kind: int, wire: Any, index: int, v6only: int, reuse: int
+) -> dict[str, Any]:
+    return {
+        "act": "queryServer",
+        "family": int(sock.family),
+        "type": int(kind),
+        "address": wire,
+        "index": index,
+        "v6only": bool(v6only),
+        "reuseaddr": bool(reuse),
+    }
+
+
+def _adopt(
+    sock: socket.socket,
+    kind: int,
+    wire: Any,
+    index_key: str,
+    index: int,
+    reply: dict[str, Any],
+    handle: socket.socket,
+) -> _Server:
+    """Put the primary's descriptor under ``sock`` and remember what it serves."""
     timeout = sock.gettimeout()
     original_fd = os.dup(sock.fileno())
     os.dup2(handle.fileno(), sock.fileno(), inheritable=False)

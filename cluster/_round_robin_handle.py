@@ -126,6 +126,7 @@ class RoundRobinHandle:
 
     def __init__(self, spec: ServerSpec) -> None:
         self.sock = spec.bind()
+        self.path = spec.path
         try:
             self.sock.listen(socket.SOMAXCONN)
         except BaseException:
@@ -193,7 +194,7 @@ class RoundRobinHandle:
         for timer in (self.retry, self.stall_check):
             if timer is not None:
                 timer.cancel()
-        close_server_socket(self.sock)
+        close_server_socket(self.sock, self.path)
         while self.pending:
             os.close(self.pending.popleft()[0])
 

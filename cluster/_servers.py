@@ -28,12 +28,13 @@ def has_handles() -> bool:
 
 def on_internal(worker: Any, message: dict[str, Any], handle: socket.socket | None) -> None:
     """A cluster message from ``worker`` about its servers."""
-    if handle is not None:
-        handle.close()
     act = message.get("act")
     if act == "queryServer":
-        _query_server(worker, message)
-    elif act == "listening":
+        _query_server(worker, message, handle)
+        return
+    if handle is not None:
+        handle.close()
+    if act == "listening":
         _listening(worker, message)
     elif act == "close":
         _close(worker, str(message.get("key")))
@@ -44,12 +45,16 @@ def _key(message: dict[str, Any]) -> str:
     return json.dumps([message.get(field) for field in fields])
 
 
-def _query_server(worker: Any, message: dict[str, Any]) -> None:
+def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | None) -> None:
+    """Bind what the worker asked for (or adopt the socket it bound itself, a Unix
+    path too long for the primary), or share the handle that already has it."""
     from . import SCHED_RR, _freeze_scheduling_policy
 
     key = _key(message)
     reply: dict[str, Any] = {"ack": message.get("seq"), "key": key}
     handle = handles.get(key)
+    if handle is not None and adopt is not None:
+        adopt.close()
     if handle is None:
         spec = ServerSpec(
             family=int(message["family"]),
@@ -57,6 +62,7 @@ def _query_server(worker: Any, message: dict[str, Any]) -> None:
             address=message["address"],
             v6only=bool(message.get("v6only")),
             reuseaddr=bool(message.get("reuseaddr")),
+            adopted=adopt,
         )
         shared = spec.type == socket.SOCK_DGRAM or _freeze_scheduling_policy() != SCHED_RR
         try:

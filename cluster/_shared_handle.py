@@ -22,9 +22,19 @@ class ServerSpec:
     address: Any
     v6only: bool
     reuseaddr: bool
+    adopted: socket.socket | None = None  # bound by the worker itself
+
+    @property
+    def path(self) -> str | None:
+        """The file of a Unix socket, to remove when it closes."""
+        if self.family == socket.AF_UNIX and not str(self.address).startswith("\0"):
+            return str(self.address)
+        return None
 
     def bind(self) -> socket.socket:
         """A socket bound as asked (the primary's side of the worker's ``bind()``)."""
+        if self.adopted is not None:
+            return self.adopted
         sock = socket.socket(self.family, self.type)
         try:
             if self.family != socket.AF_UNIX and (
@@ -41,11 +51,10 @@ class ServerSpec:
         return sock
 
 
-def close_server_socket(sock: socket.socket) -> None:
+def close_server_socket(sock: socket.socket, path: str | None) -> None:
     """Close a server socket; a Unix socket's file goes with it, as Node's does."""
-    path = sock.getsockname() if sock.family == socket.AF_UNIX else None
     sock.close()
-    if isinstance(path, str) and path and not path.startswith("\0"):
+    if path:
         with contextlib.suppress(OSError):
             os.unlink(path)
 
@@ -57,6 +66,7 @@ class SharedHandle:
 
     def __init__(self, spec: ServerSpec) -> None:
         self.sock = spec.bind()
+        self.path = spec.path
         self.sockname = self.sock.getsockname()
         self.workers: set[Any] = set()
 
@@ -76,5 +86,5 @@ class SharedHandle:
         self.workers.discard(worker)
         if self.workers:
             return False
-        close_server_socket(self.sock)
+        close_server_socket(self.sock, self.path)
         return True
