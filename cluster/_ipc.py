@@ -151,7 +151,8 @@ class Link:
                 self._on_error(error)
 
         try:
-            self.channel.send_frame(kind, payload, fds, written)
+            # The common case (no callback, no handle) needs no word back from the loop.
+            self.channel.send_frame(kind, payload, fds, written if fds or callback else None)
         except ChannelClosedError as exc:
             loop.call_soon(written, exc)
             return False

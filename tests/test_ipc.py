@@ -10,6 +10,7 @@ Sockets sent as handles come from a ``socket.create_server`` owned by the primar
 from __future__ import annotations
 
 import pytest
+
 from support import assert_ok, run_program
 
 # -- ports of Node's tests ------------------------------------------------------------

@@ -16,6 +16,7 @@ import threading
 
 import psutil
 import pytest
+
 from support import PROGRAMS, assert_ok, run_program
 
 TIMEOUT = 30

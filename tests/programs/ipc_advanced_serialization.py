@@ -12,9 +12,8 @@
 import sys
 from dataclasses import dataclass
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MODE = sys.argv[1]
 

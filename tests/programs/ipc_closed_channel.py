@@ -14,9 +14,8 @@ event; neither happens inside the ``send()`` call itself.
 import sys
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MODE = sys.argv[1]
 

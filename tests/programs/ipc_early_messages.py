@@ -5,9 +5,8 @@ order preserved; no message is lost). Here the worker takes a while to start up
 
 import time
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 COUNT = 20_000
 STARTUP_SECONDS = 2.0  # the worker's slow start-up: the behaviour under test

@@ -3,9 +3,8 @@ like one of the cluster's own (``{'cmd': 'NODE_CLUSTER', ...}``) is an ordinary 
 message both ways, delivered untouched, and the cluster does not act on it. The
 worker still exits 0 when disconnected."""
 
-from must import must_call, must_not_call
-
 import cluster
+from must import must_call, must_not_call
 
 TO_WORKER = [
     {"cmd": "NODE_CLUSTER", "ack": -1},

@@ -6,9 +6,8 @@ import hashlib
 import os
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 SIZE = 8 << 20
 MODE = sys.argv[1]

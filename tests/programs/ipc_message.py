@@ -14,9 +14,8 @@ import socket
 import threading
 import traceback
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 
 def in_thread(target, *args) -> None:

@@ -13,9 +13,8 @@ import queue
 import socket
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_worker:
     ours, theirs = socket.socketpair()

@@ -1,9 +1,8 @@
 """SPEC.md: message order between two processes is preserved. 10,000 numbered
 messages go each way at the same time; each side checks it got every one, in order."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 COUNT = 10_000
 

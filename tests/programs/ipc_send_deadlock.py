@@ -12,9 +12,8 @@ import socket
 import threading
 import traceback
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 CLIENTS = 2
 

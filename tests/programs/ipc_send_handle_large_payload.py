@@ -4,9 +4,8 @@ payload and the socket arrive intact."""
 
 import socket
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 PAYLOAD = "a" * 800004
 

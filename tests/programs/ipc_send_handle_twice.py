@@ -17,9 +17,8 @@ import sys
 import threading
 import traceback
 
-from must import must_call, must_not_call
-
 import cluster
+from must import must_call, must_not_call
 
 QUEUED = len(sys.argv) > 1 and sys.argv[1] == "queued"
 BIG = 4 << 20

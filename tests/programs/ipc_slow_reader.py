@@ -4,9 +4,8 @@ the backlog is large, and everything arrives once the worker reads again."""
 
 import time
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 CHUNK = 1 << 20
 CHUNKS = 32

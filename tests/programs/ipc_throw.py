@@ -10,9 +10,8 @@ Node's trigger (a listen that collides with the primary's own server) and its
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_worker:
 

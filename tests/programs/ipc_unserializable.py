@@ -8,9 +8,8 @@ TypeError naming what cannot be sent; nothing goes out and the channel keeps wor
 import sys
 import threading
 
-from must import must_call, must_not_call
-
 import cluster
+from must import must_call, must_not_call
 
 MODE = sys.argv[1]
 

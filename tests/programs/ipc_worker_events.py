@@ -8,9 +8,8 @@ Node's second half (a user ``process.emit('error')`` re-emitted on
 
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 OK = 2
 

@@ -2,9 +2,8 @@
 enough that a message the primary sends on 'online' reaches it; the primary's
 ``worker.disconnect()`` returns the worker."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MESSAGE = "foo"
 

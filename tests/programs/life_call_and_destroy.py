@@ -1,9 +1,8 @@
 """Port of test-cluster-call-and-destroy.js: after a worker disconnects itself, the
 primary's 'disconnect' listener sees is_connected() False and may call destroy()."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

@@ -8,9 +8,8 @@ this port, the channel-closed error); nothing else may go wrong.
 
 import errno
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     count = max(2, min(cluster.available_parallelism(), 8))

@@ -12,9 +12,8 @@ each worker ended and exits 0 once they have.
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 HOW = sys.argv[1]
 

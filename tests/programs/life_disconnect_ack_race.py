@@ -3,9 +3,8 @@ disconnects itself waits for the primary to acknowledge before its channel close
 the primary already knows the exit is deliberate at 'disconnect', and the worker exits 0.
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

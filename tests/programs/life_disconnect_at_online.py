@@ -5,9 +5,8 @@ hear the 'disconnect'."""
 
 import time
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

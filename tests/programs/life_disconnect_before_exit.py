@@ -1,9 +1,8 @@
 """Port of test-cluster-disconnect-before-exit.js: cluster.disconnect() called when a
 worker has already disconnected (but not yet exited) skips it instead of failing."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

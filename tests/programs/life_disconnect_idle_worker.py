@@ -2,9 +2,8 @@
 cluster.disconnect(callback) with idle workers calls back once cluster.workers is empty.
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     fork = cluster.fork

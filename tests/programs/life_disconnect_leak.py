@@ -2,9 +2,8 @@
 called right after fork(), before the worker is even online, still gives the worker's
 'disconnect' and 'exit' and the module's 'exit'."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

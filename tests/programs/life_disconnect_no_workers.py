@@ -11,9 +11,8 @@ must run after the call that queued it has returned, and before the primary exit
 import sys
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 HOW = sys.argv[1]
 state = {"returned": False}

@@ -6,9 +6,8 @@ ends with both workers exiting 0.
 are another area.)
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker1 = cluster.fork()

@@ -2,9 +2,8 @@
 one worker and then, from its 'disconnect' listener, the whole cluster while a second
 worker runs, lets everything finish (both workers exit 0, the primary exits 0)."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     unbound = cluster.fork()

@@ -21,9 +21,9 @@ import sys
 import threading
 
 import psutil
-from must import must_call, must_not_call
 
 import cluster
+from must import must_call, must_not_call
 
 HOW = sys.argv[1]
 PRIMARY_SIDE = {"kill", "kill-sigkill", "external-sigkill", "primary-disconnect", "idle-ends"}

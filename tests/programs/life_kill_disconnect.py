@@ -4,9 +4,8 @@ whichever comes first."""
 
 import os
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
 

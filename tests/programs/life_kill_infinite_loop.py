@@ -1,9 +1,8 @@
 """Port of test-cluster-kill-infinite-loop.js: a worker spinning in a busy loop is ended
 by worker.process.kill(): 'exit' reports code None and signal 'SIGTERM'."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

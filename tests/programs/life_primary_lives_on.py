@@ -1,9 +1,8 @@
 """The primary's main script ends while it has a worker: the process lives on, its
 listeners still run, and it exits 0 by itself once the worker is gone."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

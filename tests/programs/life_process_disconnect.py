@@ -1,9 +1,8 @@
 """Port of test-cluster-process-disconnect.js, without the server: a worker that calls
 cluster.process.disconnect() exits normally (code 0, no signal)."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

@@ -6,9 +6,8 @@ message listener (the event context), and both exit 0."""
 
 import os
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     for action in ("disconnect", "kill"):

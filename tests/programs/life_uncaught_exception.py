@@ -4,9 +4,8 @@ cluster's own, so the primary exits with the code that handler chose."""
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MAGIC_EXIT_CODE = 42
 

@@ -1,8 +1,7 @@
 """Port of test-cluster-worker-death.js: a worker exits with 42; both 'exit' events say so."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

@@ -3,9 +3,8 @@ connected (worker 2), or from its 'disconnect' listener after disconnect() (work
 disconnect() returns the worker, and the primary sees 'disconnect' and 'exit' for both.
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     for worker in (cluster.fork(), cluster.fork()):

@@ -8,9 +8,8 @@ gone at 'exit'.
 is online.)
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

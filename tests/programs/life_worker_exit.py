@@ -7,9 +7,8 @@ exited_after_disconnect False at 'disconnect', and its process is gone at 'exit'
 so this worker exits once the primary has seen it online.)
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 EXIT_CODE = 42
 

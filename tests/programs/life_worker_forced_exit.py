@@ -4,9 +4,8 @@ channel with worker.process.disconnect() makes the worker exit at once with 0.""
 
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 SENTINEL = 42
 

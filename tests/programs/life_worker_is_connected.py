@@ -1,9 +1,8 @@
 """Port of test-cluster-worker-isconnected.js: is_connected() is True right after fork()
 on both sides, and False inside both sides' 'disconnect' listeners."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

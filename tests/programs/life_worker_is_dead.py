@@ -1,9 +1,8 @@
 """Port of test-cluster-worker-isdead.js: is_dead() is False right after fork() and
 inside the worker, and True once 'exit' fires."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

@@ -7,9 +7,8 @@ exited_after_disconnect False, and the process is gone.
 once it is online.)
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_primary:
     worker = cluster.fork()

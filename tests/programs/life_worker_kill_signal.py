@@ -6,9 +6,8 @@ cluster.workers is empty by the module's 'exit'.
 (Node kills the worker once its server listens; this worker is killed once online.)
 """
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 KILL_SIGNAL = "SIGKILL"
 

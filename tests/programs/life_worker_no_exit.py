@@ -11,9 +11,8 @@ closes the connection: the worker's 'exit' must come after that.
 import socket
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 HOLD_SECONDS = 0.5
 

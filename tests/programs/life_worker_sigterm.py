@@ -2,9 +2,8 @@
 the worker, which tells the primary and then exits with a code of its choosing; the
 primary sees that code, with no signal and exited_after_disconnect False."""
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 CHOSEN_CODE = 7
 

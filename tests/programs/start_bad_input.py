@@ -9,9 +9,8 @@ Modes: ``all`` (default), or ``stdio-entries`` (bad entries inside a stdio list)
 import os
 import sys
 
-from must import must_call, must_not_call
-
 import cluster
+from must import must_call, must_not_call
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "all"
 

@@ -9,9 +9,8 @@ set in its environment, and no channel).
 import os
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "plain"
 

@@ -4,9 +4,8 @@
 import os
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_worker:
     cluster.process.send(os.getcwd())

@@ -3,9 +3,8 @@ environment and overrides the primary's; values are converted with ``str()``."""
 
 import os
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 if cluster.is_worker:
     sent = cluster.worker.send(

@@ -9,9 +9,8 @@ pipes are asked for: ``stdio`` (``stdio=['pipe', 'pipe', 'pipe', 'ipc']``) or
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 MODE = sys.argv[1]
 PAYLOAD = "foobar"

@@ -4,9 +4,8 @@ with exactly one argument, the settings that call made; settings merge in order.
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 log: list[str] = []
 setups: list[dict] = []

@@ -5,9 +5,8 @@
 import os
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 TOTAL = 2
 

@@ -3,9 +3,8 @@
 
 import sys
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 assert cluster.is_primary
 assert sys.argv[-1] != "OMG,OMG"

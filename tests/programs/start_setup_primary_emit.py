@@ -4,9 +4,8 @@ call is made from the first 'setup' listener."""
 
 import threading
 
-from must import must_call
-
 import cluster
+from must import must_call
 
 assert cluster.is_primary
 done = threading.Event()
