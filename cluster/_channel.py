@@ -87,6 +87,7 @@ class Channel:
         self._closing = False  # no more sends; close once the queue is written
         self._closed = False
         self._watching_writes = False
+        self._flush_scheduled = False
         loop.call_soon(self._watch)
 
     @property
@@ -112,26 +113,50 @@ class Channel:
         if len(fds) > MAX_FDS:
             raise ValueError(f"too many file descriptors in one message: {len(fds)}")
         frame = HEADER.pack(len(payload), kind, len(fds)) + payload
+        in_loop = loop.in_loop_thread()
         with self._lock:
             if not self.connected:
                 raise ChannelClosedError()
+            if not self._out and not fds and written is None and not in_loop:
+                frame = self._write_now(frame)  # the common case: one send(), no queue
+                if not frame:
+                    return
             self._out.append(_Outgoing(frame, fds, written))
             self._out_bytes += len(frame)
-            if len(self._out) == 1:
-                self._flush_locked()
-            need_writer = bool(self._out) and not self._watching_writes
-            if need_writer:
-                self._watching_writes = True
-        if need_writer:
-            loop.call_soon(self._watch)
+            # One flush (or the wait for the socket to drain) covers every frame queued
+            # until the queue is empty again.
+            schedule = not self._flush_scheduled
+            self._flush_scheduled = True
+        if schedule:
+            # Frames sent from the loop (or behind others) go out together when the
+            # current callback returns: one sendmsg for many.
+            loop.call_soon(self._flush_from_loop)
+
+    def _write_now(self, frame: bytes) -> bytes:
+        """Write what the socket takes at once; return the rest. Caller holds the lock."""
+        try:
+            sent = self._sock.send(frame)
+        except (BlockingIOError, InterruptedError):
+            return frame
+        except OSError as exc:
+            loop.call_soon(self._fail, exc)
+            return b""
+        return frame[sent:]
+
+    def _flush_from_loop(self) -> None:
+        with self._lock:
+            self._flush_locked()
+        self._watch()
 
     def _flush_locked(self) -> None:
         """Write queued frames until the socket would block. Caller holds the lock."""
         while self._out and not self._closed:
             buffers, fds = self._next_batch()
-            ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+            ancillary = (
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+            )
             try:
-                sent = self._sock.sendmsg(buffers, ancillary if fds else [])
+                sent = self._sock.sendmsg(buffers, ancillary)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
@@ -170,6 +195,8 @@ class Channel:
             return
         with self._lock:
             self._watching_writes = bool(self._out)
+            # Until the queue is empty, the writer watch (or a scheduled flush) covers it.
+            self._flush_scheduled = bool(self._out)
             close_now = self._closing and not self._out
         if close_now:
             self._finish_close(None)

@@ -136,6 +136,10 @@ class EventEmitter(pyee.EventEmitter):
         with self._lock:
             return len(self._events.get(event, ()))
 
+    def has_listeners(self, event: str) -> bool:
+        """``listener_count(event) > 0``, without taking the lock (a hot path)."""
+        return bool(self._events.get(event))
+
     def event_names(self) -> list[str]:  # type: ignore[override]
         """Events that have listeners, in the order they were first added."""
         with self._lock:

@@ -22,6 +22,7 @@ from ._channel import KIND_INTERNAL, KIND_JSON, KIND_PICKLE, Channel, ChannelClo
 from ._loop import Deferred, UndeliverableError, loop
 
 SERIALIZATIONS = ("json", "advanced")
+_json_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 SendCallback = Callable[[BaseException | None], Any]
 Reply = Callable[[dict[str, Any], "socket.socket | None"], Any]
@@ -38,7 +39,7 @@ def encode_user(message: Any, serialization: str) -> tuple[int, bytes]:
                 f"it cannot be pickled ({exc})"
             ) from exc
     try:
-        return KIND_JSON, json.dumps(message, separators=(",", ":")).encode()
+        return KIND_JSON, _json_encode(message).encode()
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"cannot send {_culprit(exc, message)} with serialization='json' ({exc}); "
@@ -228,16 +229,18 @@ class Link:
         handle = handles[0] if handles else None
         for extra in handles[1:]:
             extra.close()
-        if kind != KIND_INTERNAL:
-            # Decoded when delivered: the script may not have defined its classes yet.
+        if kind == KIND_PICKLE:
+            # Unpickled when delivered: the script may not have defined its classes yet.
             self._on_message(Deferred(lambda: self._decode_user(kind, payload, handle)), handle)
             return
         try:
-            message = decode(kind, payload)
+            message = json.loads(payload)
         except ValueError as exc:
             self._unreadable(exc, handle)
             return
-        if isinstance(message, dict) and message.get("ack") in self._replies:
+        if kind == KIND_JSON:
+            self._on_message(message, handle)
+        elif isinstance(message, dict) and message.get("ack") in self._replies:
             self._replies.pop(message["ack"])(message, handle)
         elif isinstance(message, dict):
             self._on_internal(message, handle)

@@ -225,17 +225,19 @@ class EventLoop:
         (a message is unpickled only when someone hears it, after the script that
         defines its classes has run).
         """
-        key = (emitter, event)
-        held = self._held.get(key)
         if event == "error":
             emitter.emit(event, *args)  # never held: with no listener it raises at once
-        elif held is not None:
+            return
+        key = (emitter, event)
+        held = self._held.get(key) if self._held else None
+        if held is not None:
             held.append(args)
             self._release(key)
-        elif self.script_done or emitter.listener_count(event):
+        elif emitter.has_listeners(event):
             _emit(emitter, event, args)
-        else:
+        elif not self.script_done:
             self._held[key] = deque([args])
+        # else: nobody listens and nobody will be waited for: dropped, as in Node
 
     def _release(self, key: tuple[EventEmitter, str]) -> None:
         """Emit the held occurrences of one event, if it is heard now."""
@@ -293,11 +295,13 @@ class UndeliverableError(Exception):
 
 
 def _emit(emitter: EventEmitter, event: str, args: tuple[Any, ...]) -> None:
-    if any(isinstance(arg, Deferred) for arg in args):
-        try:
-            args = tuple(arg.value() if isinstance(arg, Deferred) else arg for arg in args)
-        except UndeliverableError:
-            return
+    for arg in args:
+        if type(arg) is Deferred:
+            try:
+                args = tuple(a.value() if type(a) is Deferred else a for a in args)
+            except UndeliverableError:
+                return
+            break
     emitter.emit(event, *args)
 
 
