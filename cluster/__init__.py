@@ -124,14 +124,23 @@ worker: Worker | None = None
 
 
 def fork(env: Mapping[str, Any] | None = None) -> Worker:
-    """Start a worker that runs this program again; see :func:`cluster._primary.fork`."""
+    """Start a worker: a new interpreter that runs this program again (Node's
+    ``cluster.fork()``). ``env`` is merged over ``os.environ`` (values ``str()``-ed).
+    Returns its :class:`Worker`. ``RuntimeError`` in a worker; ``TypeError`` or
+    ``ValueError`` for a bad ``env``, and then no worker is started."""
     if is_worker:
         raise RuntimeError("cluster.fork() can only be called in the primary")
     return _primary.fork(env)
 
 
 def setup_primary(**settings: Any) -> None:
-    """Change how ``fork()`` starts workers; see :func:`cluster._primary.setup_primary`."""
+    """Change how ``fork()`` starts workers (Node's ``cluster.setupPrimary()``).
+
+    Settings: ``exec`` (a script path, or ``"-m module"``), ``args``, ``exec_argv``,
+    ``cwd``, ``silent``, ``stdio``, ``uid``, ``gid``, ``serialization`` (``"json"`` or
+    ``"advanced"``). They merge over the settings in force, and ``'setup'`` is emitted.
+    An unknown setting raises ``TypeError`` and a bad value ``ValueError``, naming it;
+    a refused call changes nothing."""
     if is_worker:
         raise RuntimeError("cluster.setup_primary() can only be called in the primary")
     _primary.setup_primary(**settings)
@@ -142,6 +151,11 @@ def disconnect(callback: Callable[[], Any] | None = None) -> None:
     if is_worker:
         raise RuntimeError("cluster.disconnect() can only be called in the primary")
     _primary.disconnect(callback)
+
+
+#: The settings in force (Node's ``cluster.settings``): ``{}`` until the first
+#: ``setup_primary()`` or ``fork()``. (Served by ``__getattr__``: each call replaces it.)
+settings: dict[str, Any]
 
 
 def __getattr__(name: str) -> Any:

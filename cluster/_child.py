@@ -140,8 +140,8 @@ def when_settled(action: Callable[[], None]) -> None:
     serves (a routed server listens). Node handles no message before the script's
     first run is over; a disconnect that arrives while the worker is still starting
     waits so, instead of cutting the script short."""
-    if _unsettled is None:
-        action()
+    if _unsettled is None or process._require_link("disconnect").waiting:
+        action()  # (a thread waits on the primary, in bind(): the script is not running)
     else:
         _unsettled.append(action)
 
@@ -180,6 +180,8 @@ def _on_disconnect() -> None:
     if not worker.exited_after_disconnect:
         exit_now(0)  # the primary went away, or the channel was closed under us
     loop.deliver(process, "disconnect")
+    if process._link is not None and process._link.waiting:
+        exit_now(0)  # a bind() the primary will not answer, as Node's listen() never completes
     _disconnected.set()  # once the script has ended, run_worker returns: a normal exit
     if not loop.script_done and _listen.served():
         # The main thread is in a server loop, which never returns by itself; the
@@ -193,8 +195,9 @@ def _on_disconnect() -> None:
 def run_worker(argv: list[str]) -> None:
     """Run ``argv`` (``[script, *args]`` or ``["-m", module, *args]``) as ``__main__``,
     then live on while connected."""
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True)  # one line at a time, as console.log
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # one whole line per write, as console.log
+            stream.reconfigure(line_buffering=True, write_through=False)
     try:
         # The primary starts workers with SIGINT blocked, so that a Ctrl+C during
         # start-up waits until here, where it ends the worker quietly.

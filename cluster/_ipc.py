@@ -114,6 +114,7 @@ class Link:
         self._on_error = on_error
         self._seq = itertools.count(1)
         self._replies: dict[int, Reply] = {}
+        self.waiting = 0  # requests whose answer a thread is waiting for
         self._holding = False  # a request is being answered on the loop thread
         self._held: deque[tuple[int, bytes, list[socket.socket]]] = deque()
         self.channel = Channel(sock, self._on_frame, self._on_close)
@@ -157,7 +158,7 @@ class Link:
         except ChannelClosedError as exc:
             loop.call_soon(written, exc)
             return False
-        except BaseException:
+        except Exception:  # refused before the channel took the frame: the copies are ours
             for fd in fds:
                 os.close(fd)
             raise
@@ -194,6 +195,15 @@ class Link:
         channel is read right here; frames that are not the answer wait, in order,
         until the callback that asked has returned.
         """
+        self.waiting += 1
+        try:
+            return self._request(message, handle)
+        finally:
+            self.waiting -= 1
+
+    def _request(
+        self, message: dict[str, Any], handle: Any
+    ) -> tuple[dict[str, Any], socket.socket | None]:
         answer: list[tuple[dict[str, Any], socket.socket | None]] = []
         arrived = threading.Event()
 
@@ -271,11 +281,11 @@ class Link:
     def _on_close(self, error: BaseException | None) -> None:
         replies = list(self._replies.values())
         self._replies.clear()
-        for reply in replies:  # nobody will answer now: wake whoever waits
-            reply({"errno": errno.EPIPE, "error": "channel closed"}, None)
         if error is not None:
             self._on_error(error)
         self._on_disconnect()
+        for reply in replies:  # nobody will answer now: wake whoever waits
+            reply({"errno": errno.EPIPE, "error": "channel closed"}, None)
 
     def disconnect(self) -> None:
         self.channel.close()

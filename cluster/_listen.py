@@ -37,10 +37,11 @@ import socket
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ._loop import loop
+from ._channel import ChannelClosedError
+from ._loop import exit_now, loop
 from ._process import process
 
 _original = {
@@ -54,6 +55,8 @@ _original = {
         "detach",
         "connect",
         "connect_ex",
+        "setsockopt",
+        "getsockopt",
     )
 }
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
@@ -76,6 +79,8 @@ class _Server:
     original_fd: int  # the socket as the worker made it, until it listens
     listening: bool = False
     finalizer: Any = None
+    # IP/TCP options set on a round-robin server (its descriptor is a Unix pair)
+    options: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
 
 
 _servers: weakref.WeakKeyDictionary[socket.socket, _Server] = weakref.WeakKeyDictionary()
@@ -185,10 +190,17 @@ def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, ind
         except BaseException:
             own.close()
             raise
+    from . import _child
+
+    loop.call_soon(_child.settled)  # the script now waits on the primary: see when_settled
     try:
         reply, handle = process._require_link("bind").request(
             _query(sock, kind, wire, index, v6only, reuse), own
         )
+    except ChannelClosedError:
+        if _child.worker is not None and _child.worker.exited_after_disconnect:
+            exit_now(0)  # leaving: Node's listen() never completes, and the worker exits 0
+        raise
     finally:
         if own is not None:
             own.close()
@@ -339,6 +351,22 @@ def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
     return conn, address_from_wire(json.loads(data))
 
 
+def _setsockopt(self: socket.socket, level: int, option: int, *value: Any) -> None:
+    server = _server_of(self)
+    if server is not None and server.policy == "rr" and level != socket.SOL_SOCKET:
+        server.options[(level, option)] = value  # the primary's socket is the real one
+        return
+    _original["setsockopt"](self, level, option, *value)
+
+
+def _getsockopt(self: socket.socket, level: int, option: int, *size: int) -> Any:
+    server = _server_of(self)
+    if server is not None and server.policy == "rr" and level != socket.SOL_SOCKET:
+        stored = server.options.get((level, option))
+        return stored[0] if stored else (b"\0" * size[0] if size else 0)
+    return _original["getsockopt"](self, level, option, *size)
+
+
 def _getsockname(self: socket.socket) -> Any:
     server = _server_of(self)
     if server is not None and server.policy == "rr":
@@ -437,6 +465,8 @@ def install() -> None:
     socket.socket.detach = _detach  # type: ignore[method-assign,assignment]
     socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
+    socket.socket.setsockopt = _setsockopt  # type: ignore[method-assign,assignment]
+    socket.socket.getsockopt = _getsockopt  # type: ignore[method-assign,assignment]
 
 
 # -- a graceful disconnect ---------------------------------------------------------------
@@ -454,10 +484,11 @@ def close_all(done: Callable[[], None]) -> None:
     with _lock:
         servers = [(sock.fileno(), server) for sock, server in _servers.items()]
         servers += list(_detached.items())
+        for fd, _server in servers:
+            _park(fd)  # first: a racing accept() must find the parked socket
         _servers.clear()
         _detached.clear()
-    for fd, server in servers:
-        _park(fd)
+    for _fd, server in servers:
         _forget(server)
     if servers:
         _wake_blocked_threads()

@@ -35,10 +35,9 @@ class _CgroupPaths(NamedTuple):
 
 
 def available_parallelism() -> int:
-    """Return the number of CPUs this process may use, at least 1.
-
-    Reads the real system: the affinity mask and the cgroup CPU quota.
-    """
+    """The number of CPUs this process may use, at least 1 (Node's
+    ``os.availableParallelism()``, which also honours the cgroup CPU quota since Node
+    22.12): the CPU affinity mask, and the cgroup v1/v2 CPU quota of a container."""
     return _parallelism_for(_affinity_count())
 
 

@@ -139,4 +139,6 @@ class Process(ClusterEmitter):
         self._require_link("disconnect").disconnect()
 
 
+#: This process as Node's ``process``: ``pid``, ``exit()``, ``kill()``, signal events;
+#: in a worker also ``send()``, ``disconnect()``, ``'message'`` and ``'disconnect'``.
 process = Process()

@@ -50,6 +50,11 @@ def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | N
     path too long for the primary), or share the handle that already has it."""
     from . import SCHED_RR, _freeze_scheduling_policy
 
+    if worker.exited_after_disconnect:
+        # Node does not answer a worker it has asked to disconnect, either.
+        if adopt is not None:
+            adopt.close()
+        return
     key = _key(message)
     reply: dict[str, Any] = {"ack": message.get("seq"), "key": key}
     handle = handles.get(key)

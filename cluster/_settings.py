@@ -32,9 +32,10 @@ def _default_exec() -> str | None:
     if spec is not None and spec.name:
         name = str(spec.name)
         return "-m " + (name[: -len(".__main__")] if name.endswith(".__main__") else name)
-    if not sys.argv or sys.argv[0] in ("", "-c"):
-        return None
-    return os.path.abspath(sys.argv[0])
+    path = getattr(sys.modules.get("__main__"), "__file__", None)  # absolute since 3.9
+    if path is None and sys.argv and sys.argv[0] not in ("", "-c"):
+        path = os.path.abspath(sys.argv[0])
+    return str(path) if path else None
 
 
 def _interpreter_flags() -> list[str]:

@@ -25,9 +25,13 @@ class Address:
     path and ``port`` None), ``"udp4"``/``"udp6"`` for UDP, as in Node.
     """
 
+    #: The host (``"0.0.0.0"``, ``"::"``...) or, for a Unix socket, its path.
     address: str | None
+    #: The port (None for a Unix socket).
     port: int | None
+    #: 4, 6, -1 (Unix socket), ``"udp4"`` or ``"udp6"``.
     address_type: int | str
+    #: Always None (Node's servers listening on a file descriptor).
     fd: int | None = None
 
     @property
@@ -66,7 +70,9 @@ class Worker(ClusterEmitter):
         self.process = process
         #: ``'none'``, ``'online'``, ``'listening'``, ``'disconnected'``, ``'dead'``...
         self.state = state
-        #: ``True`` after ``kill()``/``disconnect()``; ``None`` until it disconnects or exits.
+        #: True once the worker left through ``disconnect()`` (either side) or its own
+        #: ``kill()``; False for any other way out; None before (Node's
+        #: ``worker.exitedAfterDisconnect``).
         self.exited_after_disconnect: bool | None = None
 
     def __repr__(self) -> str:
@@ -88,13 +94,18 @@ class Worker(ClusterEmitter):
         return bool(self.process.send(message, send_handle, options, callback))
 
     def kill(self, signal: str | int = "SIGTERM") -> None:
-        """End the worker (Node's ``worker.kill()``; ``destroy()`` is the same)."""
+        """End the worker (Node's ``worker.kill()``). In the primary: send it ``signal``
+        (Node 20 does not disconnect first). In the worker: tell the primary, disconnect
+        and exit 0."""
         self.destroy(signal)
 
     def destroy(self, signal: str | int = "SIGTERM") -> None:
+        """The same as :meth:`kill` (Node's ``worker.destroy()``)."""
         raise NotImplementedError
 
     def disconnect(self) -> Worker:
+        """Close the worker's servers (connections in flight finish), then its channel;
+        then it exits (Node's ``worker.disconnect()``). Returns the worker."""
         raise NotImplementedError
 
     def is_dead(self) -> bool:
