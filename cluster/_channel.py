@@ -88,6 +88,9 @@ class Channel:
         self._closed = False
         self._watching_writes = False
         self._flush_scheduled = False
+
+    def start(self) -> None:
+        """Begin reading (once whoever handles the frames is ready for them)."""
         loop.call_soon(self._watch)
 
     @property

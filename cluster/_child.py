@@ -94,6 +94,7 @@ def setup_worker() -> ChildWorker:
     from . import _listen
 
     _listen.install()
+    link.channel.start()
     link.send_internal({"act": "online"})
     return worker
 

@@ -249,6 +249,7 @@ class PrimaryWorker(Worker):
         )
         self._link = link
         self.process = WorkerProcess(popen, link)
+        link.channel.start()
         loop.watch(self.process._pidfd, EVENT_READ, lambda _mask: self._on_exit())
 
     # -- what arrives from the worker --

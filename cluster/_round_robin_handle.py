@@ -40,7 +40,15 @@ STALL_BACKOFF = 5.0  # then it gets new connections only when no other worker ca
 FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlog waits)
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _OUTQ = struct.Struct("i")
+_FD = struct.Struct("i")
 _RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+
+
+def _peer_bytes(peer: Any) -> bytes:
+    """The peer's address as JSON, written out by hand for the usual IP tuples."""
+    if type(peer) is tuple and len(peer) == 2:
+        return b'["%s",%d]' % (peer[0].encode(), peer[1])
+    return json.dumps(peer).encode()
 
 
 class Route:
@@ -72,8 +80,7 @@ class Route:
 
     def send(self, fd: int, peer: bytes, was_idle: bool) -> None:
         """Hand one connection over; raises BlockingIOError when the route is full."""
-        fds = array.array("i", (fd,))
-        self.primary_end.sendmsg([peer], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+        self.primary_end.sendmsg([peer], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _FD.pack(fd))])
         self.sent += 1
         if was_idle or self.sent - 1 == self.taken:  # nothing was waiting here
             self.taken = self.sent - 1
@@ -220,7 +227,7 @@ class RoundRobinHandle:
             except OSError as exc:
                 self._accept_failed(exc)
                 return
-            self._dispatch(fd, json.dumps(peer).encode())
+            self._dispatch(fd, _peer_bytes(peer))
             if len(self.pending) >= MAX_PENDING:
                 self._stop_accepting()  # the kernel's backlog holds the rest
                 return
@@ -248,6 +255,17 @@ class RoundRobinHandle:
         count = len(routes)
         if not count:
             return False
+        turn = routes[self.cursor % count]
+        if not turn.skip_until and turn.idle():  # the usual case: its turn, and free
+            try:
+                turn.send(fd, peer, was_idle=True)
+            except OSError:
+                pass
+            else:
+                self.cursor = self.cursor % count + 1
+                os.close(fd)
+                self._watch_stalls()
+                return True
         start, idle = self.cursor, False
         for step in range(count):
             if routes[(start + step) % count].idle():
@@ -256,6 +274,9 @@ class RoundRobinHandle:
         now = time.monotonic()
         order = [(start + step) % count for step in range(count)]
         order.sort(key=lambda index: routes[index].skip_until > now)  # stable: keeps turns
+        for route in routes:
+            if route.skip_until and route.skip_until <= now:
+                route.skip_until = 0.0
         for index in order:
             try:
                 routes[index].send(fd, peer, was_idle=idle and index == start % count)
