@@ -113,8 +113,7 @@ def _die_with_primary() -> None:
 
 def _on_message(message: Any, handle: socket.socket | None) -> None:
     assert worker is not None
-    loop.deliver(worker, "message", message, handle)
-    loop.deliver(process, "message", message, handle)
+    loop.deliver_pair((worker, (message, handle)), (process, (message, handle)), "message")
 
 
 def _on_error(exc: BaseException) -> None:

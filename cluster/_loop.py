@@ -218,7 +218,20 @@ class EventLoop:
 
     # -- holding events until someone listens -------------------------------------
 
-    def deliver(self, emitter: EventEmitter, event: str, *args: Any) -> None:
+    def deliver_pair(
+        self,
+        first: tuple[EventEmitter, tuple[Any, ...]],
+        second: tuple[EventEmitter, tuple[Any, ...]],
+        event: str,
+    ) -> None:
+        """One occurrence told on two emitters (a worker and the module, a worker and
+        its process), in that order. If either has a listener, the other does not
+        hold it: someone already hears this event."""
+        heard = first[0].has_listeners(event) or second[0].has_listeners(event)
+        self.deliver(first[0], event, *first[1], hold=not heard)
+        self.deliver(second[0], event, *second[1], hold=not heard)
+
+    def deliver(self, emitter: EventEmitter, event: str, *args: Any, hold: bool = True) -> None:
         """Emit ``event`` on ``emitter`` now, or hold it (see the module docstring).
 
         An argument may be :class:`Deferred`: it is computed when the event is emitted
@@ -235,7 +248,7 @@ class EventLoop:
             self._release(key)
         elif emitter.has_listeners(event):
             _emit(emitter, event, args)
-        elif not self.script_done:
+        elif hold and not self.script_done:
             self._held[key] = deque([args])
         # else: nobody listens and nobody will be waited for: dropped, as in Node
 

@@ -256,15 +256,13 @@ class PrimaryWorker(Worker):
 
     def _on_message(self, message: Any, handle: socket.socket | None) -> None:
         # Node's cluster listens to the worker's 'message' before any user code does.
-        loop.deliver(emitter, "message", self, message, handle)
-        loop.deliver(self, "message", message, handle)
+        loop.deliver_pair((emitter, (self, message, handle)), (self, (message, handle)), "message")
 
     def _on_internal(self, message: dict[str, Any], handle: socket.socket | None) -> None:
         act = message.get("act")
         if act == "online":
             self.state = "online"
-            loop.deliver(self, "online")
-            loop.deliver(emitter, "online", self)
+            loop.deliver_pair((self, ()), (emitter, (self,)), "online")
         elif act == "exitedAfterDisconnect":
             self.exited_after_disconnect = True
             self._link.send_internal({"ack": message.get("seq")})
@@ -279,8 +277,7 @@ class PrimaryWorker(Worker):
             _remove_worker(self)
         self.exited_after_disconnect = bool(self.exited_after_disconnect)
         self.state = "disconnected"
-        loop.deliver(self, "disconnect")
-        loop.deliver(emitter, "disconnect", self)
+        loop.deliver_pair((self, ()), (emitter, (self,)), "disconnect")
         _intercom.emit("disconnect", self)
         _maybe_idle(self)
 
@@ -296,8 +293,7 @@ class PrimaryWorker(Worker):
         self.exited_after_disconnect = bool(self.exited_after_disconnect)
         self.state = "dead"
         code, sig = self.process.exit_code, self.process.signal_code
-        loop.deliver(self, "exit", code, sig)
-        loop.deliver(emitter, "exit", self, code, sig)
+        loop.deliver_pair((self, (code, sig)), (emitter, (self, code, sig)), "exit")
         _maybe_idle(self)
 
     # -- what the primary asks of it --

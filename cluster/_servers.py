@@ -98,8 +98,7 @@ def _listening(worker: Any, message: dict[str, Any]) -> None:
         address_type=message.get("addressType", 4),
     )
     worker.state = "listening"
-    loop.deliver(worker, "listening", address)
-    loop.deliver(emitter, "listening", worker, address)
+    loop.deliver_pair((worker, (address,)), (emitter, (worker, address)), "listening")
 
 
 def _close(worker: Any, key: str) -> None:
