@@ -147,6 +147,9 @@ class RoundRobinHandle:
         self.pending: deque[tuple[int, bytes]] = deque()
         self.retry: Timer | None = None
         self.stall_check: Timer | None = None
+        # Routes given a connection in the current batch of accepts: one TIOCOUTQ per
+        # route per batch, not one per connection.
+        self.busy: set[Route] = set()
         self.accepting = False
         self._accept_again()
 
@@ -182,6 +185,7 @@ class RoundRobinHandle:
         """
         route = self.routes.pop(worker, None)
         if route is not None:
+            self.busy.discard(route)
             if route in self.rotation:
                 self.rotation.remove(route)
             self.pending.extendleft(reversed(route.take_back()))
@@ -218,6 +222,7 @@ class RoundRobinHandle:
             loop.unwatch(self.sock)
 
     def _on_acceptable(self, _mask: int) -> None:
+        self.busy.clear()  # a new batch: ask the kernel again who has taken everything
         accept = self.sock._accept  # type: ignore[attr-defined]
         for _ in range(ACCEPTS_PER_WAKEUP):
             try:
@@ -255,20 +260,23 @@ class RoundRobinHandle:
         count = len(routes)
         if not count:
             return False
+        busy = self.busy  # given a connection since this batch began: not idle
         turn = routes[self.cursor % count]
-        if not turn.skip_until and turn.idle():  # the usual case: its turn, and free
+        if not turn.skip_until and turn not in busy and turn.idle():  # the usual case
             try:
                 turn.send(fd, peer, was_idle=True)
             except OSError:
                 pass
             else:
+                busy.add(turn)
                 self.cursor = self.cursor % count + 1
                 os.close(fd)
                 self._watch_stalls()
                 return True
         start, idle = self.cursor, False
         for step in range(count):
-            if routes[(start + step) % count].idle():
+            route = routes[(start + step) % count]
+            if route not in busy and route.idle():
                 start, idle = start + step, True
                 break
         now = time.monotonic()
@@ -282,6 +290,7 @@ class RoundRobinHandle:
                 routes[index].send(fd, peer, was_idle=idle and index == start % count)
             except OSError:  # full (or the worker just went): try the next one
                 continue
+            busy.add(routes[index])
             self.cursor = index + 1
             os.close(fd)
             self._watch_stalls()
@@ -319,6 +328,7 @@ class RoundRobinHandle:
             self._watch_stalls()
 
     def _flush_pending(self) -> None:
+        self.busy.clear()
         while self.pending:
             fd, peer = self.pending[0]
             if not self._hand_over(fd, peer):
