@@ -36,6 +36,7 @@ MAX_PAYLOAD = 1 << 30
 READ_SIZE = 1 << 18
 MAX_IOV = 512
 ANC_SIZE = socket.CMSG_SPACE(MAX_FDS * array.array("i").itemsize)
+_MSG_CTRUNC = int(socket.MSG_CTRUNC)  # a plain int: IntFlag's & is slow on a hot path
 
 WriteCallback = Callable[[BaseException | None], Any]
 
@@ -82,11 +83,13 @@ class Channel:
         self._out: deque[_Outgoing] = deque()
         self._out_bytes = 0
         self._inbuf = bytearray()
+        self._readbuf = memoryview(bytearray(READ_SIZE))
         self._parsed = 0  # bytes of _inbuf already dispatched
         self._fds: deque[int] = deque()
         self._closing = False  # no more sends; close once the queue is written
         self._closed = False
         self._watching_writes = False
+        self._watched_events = 0
         self._flush_scheduled = False
 
     def start(self) -> None:
@@ -205,7 +208,9 @@ class Channel:
             self._finish_close(None)
             return
         events = EVENT_READ | (EVENT_WRITE if self._watching_writes else 0)
-        loop.watch(self._sock, events, self._on_ready)
+        if events != self._watched_events:
+            self._watched_events = events
+            loop.watch(self._sock, events, self._on_ready)
 
     # -- reading ----------------------------------------------------------------
 
@@ -218,10 +223,13 @@ class Channel:
             self._read()
 
     def _read(self) -> None:
+        # Into one buffer that lives as long as the channel: a fresh 256 KiB bytes
+        # object per read would cost an mmap and page faults every time.
+        view = self._readbuf
         for _ in range(16):  # then let the other channels have a turn
             try:
-                data, ancdata, flags, _ = self._sock.recvmsg(
-                    READ_SIZE, ANC_SIZE, socket.MSG_CMSG_CLOEXEC
+                size, ancdata, flags, _ = self._sock.recvmsg_into(
+                    [view], ANC_SIZE, socket.MSG_CMSG_CLOEXEC
                 )
             except (BlockingIOError, InterruptedError):
                 return
@@ -229,16 +237,16 @@ class Channel:
                 self._fail(exc)
                 return
             self._take_fds(ancdata)
-            if flags & socket.MSG_CTRUNC:
+            if flags & _MSG_CTRUNC:
                 self._fail(ProtocolError("file descriptors were dropped (MSG_CTRUNC)"))
                 return
-            if not data:
+            if not size:
                 self._finish_close(None)
                 return
-            self._inbuf += data
+            self._inbuf += view[:size]
             if not self._parse_frames():
                 return
-            if len(data) < READ_SIZE:
+            if size < READ_SIZE:
                 return
 
     def _take_fds(self, ancdata: list[tuple[int, int, bytes]]) -> None:

@@ -241,15 +241,17 @@ class EventLoop:
         if event == "error":
             emitter.emit(event, *args)  # never held: with no listener it raises at once
             return
-        key = (emitter, event)
-        held = self._held.get(key) if self._held else None
-        if held is not None:
-            held.append(args)
-            self._release(key)
-        elif emitter.has_listeners(event):
+        if self._held:
+            key = (emitter, event)
+            held = self._held.get(key)
+            if held is not None:
+                held.append(args)
+                self._release(key)
+                return
+        if emitter._events.get(event):  # has listeners (no lock: a hot path)
             _emit(emitter, event, args)
         elif hold and not self.script_done:
-            self._held[key] = deque([args])
+            self._held[(emitter, event)] = deque([args])
         # else: nobody listens and nobody will be waited for: dropped, as in Node
 
     def _release(self, key: tuple[EventEmitter, str]) -> None:
