@@ -41,6 +41,10 @@ FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlo
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _OUTQ = struct.Struct("i")
 _FD = struct.Struct("i")
+_OUTQ_ZERO = bytes(_OUTQ.size)
+_TIOCOUTQ = termios.TIOCOUTQ
+_SOL_SOCKET = int(socket.SOL_SOCKET)
+_SCM_RIGHTS = int(socket.SCM_RIGHTS)
 _RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
@@ -63,6 +67,8 @@ class Route:
     def __init__(self) -> None:
         self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.primary_end.setblocking(False)
+        self._fd = self.primary_end.fileno()
+        self._sendmsg = self.primary_end.sendmsg
         self.listening = False
         self.sent = 0
         self.taken = 0
@@ -71,8 +77,7 @@ class Route:
         self.skip_until = 0.0
 
     def queued_bytes(self) -> int:
-        queued = fcntl.ioctl(self.primary_end.fileno(), termios.TIOCOUTQ, b"\0" * _OUTQ.size)
-        return int(_OUTQ.unpack(queued)[0])
+        return int(_OUTQ.unpack(fcntl.ioctl(self._fd, _TIOCOUTQ, _OUTQ_ZERO))[0])
 
     def idle(self) -> bool:
         """True when the worker has taken every connection sent to it."""
@@ -80,7 +85,7 @@ class Route:
 
     def send(self, fd: int, peer: bytes, was_idle: bool) -> None:
         """Hand one connection over; raises BlockingIOError when the route is full."""
-        self.primary_end.sendmsg([peer], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _FD.pack(fd))])
+        self._sendmsg([peer], [(_SOL_SOCKET, _SCM_RIGHTS, _FD.pack(fd))])
         self.sent += 1
         if was_idle or self.sent - 1 == self.taken:  # nothing was waiting here
             self.taken = self.sent - 1
