@@ -22,6 +22,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from . import _listen
 from ._ipc import Link
 from ._loop import exit_now, loop
 from ._process import die_by_signal, process
@@ -91,8 +92,6 @@ def setup_worker() -> ChildWorker:
         on_error=_on_error,
     )
     process.attach(link)
-    from . import _listen
-
     _listen.install()
     link.channel.start()
     link.send_internal({"act": "online"})
@@ -127,8 +126,6 @@ def _on_internal(message: dict[str, Any], handle: socket.socket | None) -> None:
     if message.get("act") == "disconnect":
         when_settled(lambda: _disconnect(primary_initiated=True))
     else:
-        from . import _listen
-
         _listen.on_internal(message, handle)
 
 
@@ -156,8 +153,6 @@ def settled() -> None:
 
 def _disconnect(primary_initiated: bool) -> None:
     """Close every server, then the channel (Node's ``_disconnect`` in child.js)."""
-    from . import _listen
-
     assert worker is not None
     worker.exited_after_disconnect = True
 
@@ -173,8 +168,6 @@ def _disconnect(primary_initiated: bool) -> None:
 
 
 def _on_disconnect() -> None:
-    from . import _listen
-
     assert worker is not None
     loop.deliver(worker, "disconnect")
     if not worker.exited_after_disconnect:

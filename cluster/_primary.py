@@ -20,6 +20,7 @@ from typing import Any
 
 import psutil
 
+from . import _servers
 from ._emitter import EventEmitter
 from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter, loop
@@ -267,8 +268,6 @@ class PrimaryWorker(Worker):
             self.exited_after_disconnect = True
             self._link.send_internal({"ack": message.get("seq")})
         else:
-            from . import _servers
-
             _servers.on_internal(self, message, handle)
 
     def _on_disconnect(self) -> None:
@@ -318,8 +317,6 @@ class PrimaryWorker(Worker):
 
 
 def _servers_forget(worker: PrimaryWorker, gone: bool = True) -> None:
-    from . import _servers
-
     _servers.remove_worker(worker, gone)
 
 
@@ -330,8 +327,6 @@ def _remove_worker(worker: PrimaryWorker) -> None:
 def _maybe_idle(worker: PrimaryWorker) -> None:
     if worker.is_dead() and not worker.is_connected():
         _running.discard(worker)
-    from . import _servers
-
     if not _running and not _servers.has_handles():
         _idle.set()
 
