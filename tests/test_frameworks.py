@@ -62,6 +62,12 @@ def client_host_for(bind_host: str) -> str:
     return "::1" if bind_host == "::" else "127.0.0.1"
 
 
+def has_family(lines: list[str], client_host: str) -> bool:
+    """Some 'listening' line is of the client's own address family."""
+    wanted = "6" if ":" in client_host else "4"
+    return any(line.startswith("listening ") and line.split()[4] == wanted for line in lines)
+
+
 def port_for(lines: list[str], client_host: str) -> int:
     """The port of a 'listening' address the client can reach (its own family first)."""
     listening = [line.split() for line in lines if line.startswith("listening ")]
@@ -114,9 +120,12 @@ def serve(
         ready.start()
         try:
             assert proc.stdout is not None
+            # Host "" makes a server bind one socket per family, and each announces
+            # itself: wait past "ready" for the client's own family too.
+            per_family = "" in args
             for line in proc.stdout:
                 lines.append(line.rstrip("\n"))
-                if line == "ready\n":
+                if "ready" in lines and (not per_family or has_family(lines, client_host)):
                     break
         finally:
             ready.cancel()
