@@ -79,14 +79,16 @@ class EventLoop:
         self._ready: deque[Callable[[], Any]] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler (main thread) may call call_soon() while the
+        # main thread it interrupted is inside call_soon() already.
+        self._lock = threading.RLock()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._woken = False
         self._selector.register(self._wake_r, selectors.EVENT_READ, self._drain_wakeups)
         self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._start_lock = threading.RLock()
         self.script_done = False
         self._stopped = False
         self._held: dict[tuple[EventEmitter, str], deque[tuple[Any, ...]]] = {}

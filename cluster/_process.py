@@ -97,7 +97,7 @@ class Process(ClusterEmitter):
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         name = _signal.Signals(signum).name
-        if self.listener_count(name):
+        if self.has_listeners(name):  # no lock: this interrupts the main thread anywhere
             loop.call_soon(self.emit, name, name)
         elif name == "SIGINT":
             _signal.default_int_handler(signum, frame)
