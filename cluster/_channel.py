@@ -30,6 +30,8 @@ KIND_JSON = 0  # a user message, JSON
 KIND_PICKLE = 1  # a user message, pickle ("advanced" serialization)
 KIND_INTERNAL = 2  # a cluster message, JSON
 KINDS = (KIND_JSON, KIND_PICKLE, KIND_INTERNAL)
+HEADER_SIZE = HEADER.size
+_unpack_header = HEADER.unpack_from
 
 MAX_FDS = 253  # Linux's SCM_MAX_FD
 MAX_PAYLOAD = 1 << 30
@@ -58,10 +60,13 @@ class ProtocolError(Exception):
 
 
 class _Outgoing:
+    """Queued bytes: one frame, or many frames sent back to back (see ``send_frame``).
+    ``fds`` ride with the first byte; ``written`` runs once the last byte is sent."""
+
     __slots__ = ("data", "fds", "written")
 
     def __init__(self, data: bytes, fds: Sequence[int], written: WriteCallback | None) -> None:
-        self.data = memoryview(data)
+        self.data = bytearray(data)
         self.fds = fds
         self.written = written
 
@@ -91,6 +96,7 @@ class Channel:
         self._watching_writes = False
         self._watched_events = 0
         self._flush_scheduled = False
+        self._direct_tick = -1  # the loop's turn in which the loop last wrote at once
 
     def start(self) -> None:
         """Begin reading (once whoever handles the frames is ready for them)."""
@@ -119,16 +125,21 @@ class Channel:
         if len(fds) > MAX_FDS:
             raise ValueError(f"too many file descriptors in one message: {len(fds)}")
         frame = HEADER.pack(len(payload), kind, len(fds)) + payload
-        in_loop = loop.in_loop_thread()
         with self._lock:
             if not self.connected:
                 raise ChannelClosedError()
-            if not self._out and not fds and written is None and not in_loop:
+            if not self._out and not fds and written is None and self._may_write_now():
                 frame = self._write_now(frame)  # the common case: one send(), no queue
                 if not frame:
                     return
-            self._out.append(_Outgoing(frame, fds, written))
             self._out_bytes += len(frame)
+            if not fds and self._out and self._out[-1].written is None:
+                # Appended to the bytes already queued: no object per frame (100,000
+                # queued objects make every garbage collection walk them all).
+                self._out[-1].data += frame
+                self._out[-1].written = written
+            else:
+                self._out.append(_Outgoing(frame, fds, written))
             # One flush (or the wait for the socket to drain) covers every frame queued
             # until the queue is empty again.
             schedule = not self._flush_scheduled
@@ -137,6 +148,17 @@ class Channel:
             # Frames sent from the loop (or behind others) go out together when the
             # current callback returns: one sendmsg for many.
             loop.call_soon(self._flush_from_loop)
+
+    def _may_write_now(self) -> bool:
+        """Other threads write at once. The loop writes the first frame of each turn at
+        once (a reply goes out without waiting for the callback to end), and queues the
+        rest, to go out together when the callback returns: one sendmsg for many."""
+        if not loop.in_loop_thread():
+            return True
+        if self._direct_tick == loop.tick:
+            return False
+        self._direct_tick = loop.tick
+        return True
 
     def _write_now(self, frame: bytes) -> bytes:
         """Write what the socket takes at once; return the rest. Caller holds the lock."""
@@ -170,7 +192,7 @@ class Channel:
                 return
             self._consume(sent)
 
-    def _next_batch(self) -> tuple[list[memoryview], Sequence[int]]:
+    def _next_batch(self) -> tuple[list[bytearray], Sequence[int]]:
         """The head frame and the descriptor-less frames after it: one ``sendmsg``."""
         head = self._out[0]
         buffers = [head.data]
@@ -188,7 +210,7 @@ class Channel:
             head = self._out[0]
             head.fds = ()  # they went with the first byte
             if sent < len(head.data):
-                head.data = head.data[sent:]
+                del head.data[:sent]  # O(1): a bytearray moves its start
                 return
             sent -= len(head.data)
             self._out.popleft()
@@ -262,23 +284,25 @@ class Channel:
         Each frame is consumed before it is dispatched, so that a listener that reads
         the channel again (:meth:`pump`) continues after it instead of seeing it twice.
         """
+        inbuf = self._inbuf
         try:
-            while len(self._inbuf) - self._parsed >= HEADER.size:
+            while len(inbuf) - self._parsed >= HEADER_SIZE:
                 start = self._parsed
-                length, kind, nfds = HEADER.unpack_from(self._inbuf, start)
+                length, kind, nfds = _unpack_header(inbuf, start)
                 if kind not in KINDS or length > MAX_PAYLOAD:
                     raise ProtocolError(f"corrupt frame header (kind {kind}, length {length})")
-                end = start + HEADER.size + length
-                if len(self._inbuf) < end:
+                end = start + HEADER_SIZE + length
+                if len(inbuf) < end:
                     break
-                if nfds > len(self._fds):
-                    raise ProtocolError(
-                        f"frame announces {nfds} descriptors, {len(self._fds)} came"
-                    )
-                payload = bytes(self._inbuf[start + HEADER.size : end])
-                handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
+                handles = []
+                if nfds:
+                    if nfds > len(self._fds):
+                        raise ProtocolError(
+                            f"frame announces {nfds} descriptors, {len(self._fds)} came"
+                        )
+                    handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
                 self._parsed = end
-                self._on_frame(kind, payload, handles)
+                self._on_frame(kind, bytes(inbuf[start + HEADER_SIZE : end]), handles)
                 if self._closed:
                     return False
         except ProtocolError as exc:

@@ -124,6 +124,21 @@ class EventEmitter(pyee.EventEmitter):
         """Remove the most recently added copy of ``f`` from ``event``."""
         self.remove_listener(event, f)
 
+    # -- emitting ---------------------------------------------------------------
+
+    def emit(self, event: str, *args: Any, **kwargs: Any) -> bool:
+        """pyee's ``emit`` in one function: messages are emitted many thousand times a
+        second. Listeners added or removed by a listener take effect at the next emit."""
+        with self._lock:
+            slots = self._events.get(event)
+            funcs = list(slots.values()) if slots else None
+        if not funcs:
+            self._emit_handle_potential_error(event, args[0] if args else None)
+            return False
+        for f in funcs:
+            f(*args, **kwargs)
+        return True
+
     # -- reading ----------------------------------------------------------------
 
     def listeners(self, event: str) -> list[Listener]:

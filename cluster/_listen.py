@@ -388,15 +388,20 @@ def _real_close(self: socket.socket, _ss: Any = None) -> None:
 
 def _detach(self: socket.socket) -> int:
     """C code takes the descriptor (uvloop does, then listens itself): the server lives
-    on under that number, and a shared one counts as listening from now on."""
+    on under that number, and a shared one counts as listening from now on. It listens
+    here already, so that a client told of 'listening' is not refused while the C code
+    has yet to call listen() (which only sets the backlog again)."""
     with _lock:
         server = _servers.pop(self, None)
+    announce = server is not None and server.policy == "shared" and not server.listening
+    if announce and server is not None and server.kind == socket.SOCK_STREAM:
+        _original["listen"](self, socket.SOMAXCONN)
     fd = _original["detach"](self)
     if server is not None:
         server.finalizer.detach()
         with _lock:
             _detached[fd] = server
-        if server.policy == "shared" and not server.listening:
+        if announce:
             _announce(server)
     return fd  # type: ignore[no-any-return]
 

@@ -17,7 +17,7 @@ import atexit
 import heapq
 import itertools
 import os
-import selectors
+import select
 import signal
 import socket
 import sys
@@ -26,6 +26,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable
+from selectors import EVENT_READ, EVENT_WRITE
 from typing import Any, TypeVar
 
 from ._emitter import EventEmitter
@@ -75,7 +76,10 @@ class EventLoop:
     """A selector loop on a daemon thread, started on first use."""
 
     def __init__(self) -> None:
-        self._selector = selectors.DefaultSelector()
+        # epoll itself, not selectors: the wrapper's bookkeeping is a measurable part of
+        # a message's round trip. fd -> (the watched object, events, callback).
+        self._epoll = select.epoll()
+        self._watched: dict[int, tuple[Any, int, Callable[[int], Any]]] = {}
         self._ready: deque[Callable[[], Any]] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
@@ -86,8 +90,10 @@ class EventLoop:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._woken = False
-        self._selector.register(self._wake_r, selectors.EVENT_READ, self._drain_wakeups)
+        self.watch(self._wake_r, EVENT_READ, self._drain_wakeups)
         self._thread: threading.Thread | None = None
+        self._thread_id = -1
+        self.tick = 0  # turns of the loop so far
         self._start_lock = threading.RLock()
         self.script_done = False
         self._stopped = False
@@ -104,7 +110,7 @@ class EventLoop:
                 self._thread.start()
 
     def in_loop_thread(self) -> bool:
-        return threading.current_thread() is self._thread
+        return threading.get_ident() == self._thread_id
 
     def stop(self) -> None:
         """End the loop thread (at interpreter exit); later calls run inline."""
@@ -119,18 +125,26 @@ class EventLoop:
         # here also means that workers, started from this thread, start with it
         # blocked (see _child.run_worker).
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        self._thread_id = threading.get_ident()
+        watched = self._watched
         while not self._stopped:
-            for key, mask in self._selector.select(self._timeout()):
-                self._guarded(key.data, mask)
+            self.tick += 1
+            for fd, flags in self._epoll.poll(self._timeout()):
+                entry = watched.get(fd)
+                if entry is not None:
+                    _, events, callback = entry
+                    if flags != select.EPOLLIN:
+                        events &= _ready_mask(flags)
+                    self._guarded(callback, events)
             self._run_timers()
             self._run_ready()
 
-    def _timeout(self) -> float | None:
+    def _timeout(self) -> float:
         if self._ready:
             return 0
         if self._timers:
             return max(0.0, self._timers[0][0] - time.monotonic())
-        return None
+        return -1
 
     def _run_ready(self) -> None:
         with self._lock:
@@ -174,7 +188,8 @@ class EventLoop:
                 self._wake_w.send(b"\0")
             except BlockingIOError:
                 pass
-        self.start()
+        if self._thread is None:
+            self.start()
 
     def call_later(self, delay: float, callback: Callable[[], Any]) -> Timer:
         """Run ``callback`` on the loop thread after ``delay`` seconds."""
@@ -206,17 +221,29 @@ class EventLoop:
     # -- file descriptors (loop thread only) --------------------------------------
 
     def watch(self, fileobj: Any, events: int, callback: Callable[[int], Any]) -> None:
-        """Call ``callback(mask)`` whenever ``fileobj`` is ready for ``events``."""
+        """Call ``callback(mask)`` whenever ``fileobj`` (a descriptor, or an object with
+        ``fileno()``) is ready for ``events`` (``EVENT_READ | EVENT_WRITE``)."""
+        fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
+        flags = (select.EPOLLIN if events & EVENT_READ else 0) | (
+            select.EPOLLOUT if events & EVENT_WRITE else 0
+        )
         try:
-            self._selector.modify(fileobj, events, callback)
-        except KeyError:
-            self._selector.register(fileobj, events, callback)
+            self._epoll.modify(fd, flags)
+        except FileNotFoundError:  # not watched (or closed and forgotten by the kernel)
+            self._epoll.register(fd, flags)
+        self._watched[fd] = (fileobj, events, callback)
 
     def unwatch(self, fileobj: Any) -> None:
-        try:
-            self._selector.unregister(fileobj)
-        except (KeyError, ValueError):
-            pass
+        """Stop watching ``fileobj`` (before it is closed, or after: then it is found
+        by identity, the kernel having dropped it already)."""
+        fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
+        if fd not in self._watched or self._watched[fd][0] is not fileobj:
+            fd = next((f for f, entry in self._watched.items() if entry[0] is fileobj), -1)
+        if self._watched.pop(fd, None) is not None:
+            try:
+                self._epoll.unregister(fd)
+            except (FileNotFoundError, ValueError):
+                pass  # closed already
 
     # -- holding events until someone listens -------------------------------------
 
@@ -230,6 +257,11 @@ class EventLoop:
         its process), in that order. If either has a listener, the other does not
         hold it: someone already hears this event."""
         heard = first[0].has_listeners(event) or second[0].has_listeners(event)
+        if heard and not self._held:  # the common case, made short: emit on each
+            for emitter, args in (first, second):
+                if emitter._events.get(event):
+                    _emit(emitter, event, args)
+            return
         self.deliver(first[0], event, *first[1], hold=not heard)
         self.deliver(second[0], event, *second[1], hold=not heard)
 
@@ -288,6 +320,17 @@ class EventLoop:
         self.run_sync(release_all)
 
 
+def _ready_mask(events: int) -> int:
+    """epoll's flags as ``EVENT_READ | EVENT_WRITE`` (an error or hang-up is both, as
+    in ``selectors``: the callback's next read or write reports it)."""
+    mask = 0
+    if events & ~select.EPOLLOUT:
+        mask |= EVENT_READ
+    if events & ~select.EPOLLIN:
+        mask |= EVENT_WRITE
+    return mask
+
+
 class Deferred:
     """An event argument computed once, when the event is first emitted."""
 
@@ -312,13 +355,11 @@ class UndeliverableError(Exception):
 
 
 def _emit(emitter: EventEmitter, event: str, args: tuple[Any, ...]) -> None:
-    for arg in args:
-        if type(arg) is Deferred:
-            try:
-                args = tuple(a.value() if type(a) is Deferred else a for a in args)
-            except UndeliverableError:
-                return
-            break
+    if Deferred in map(type, args):
+        try:
+            args = tuple(a.value() if type(a) is Deferred else a for a in args)
+        except UndeliverableError:
+            return
     emitter.emit(event, *args)
 
 

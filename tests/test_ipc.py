@@ -154,7 +154,7 @@ def test_unserializable_message_raises_typeerror_and_the_channel_keeps_working(
     sides; nothing is sent and the worker keeps working."""
     lines = assert_ok(run_program("ipc_unserializable.py", serialization, timeout=20))
     if serialization == "json":
-        culprits = ["set", "set", "Thing", "bytes", "Circular"]
+        culprits = ["set", "set", "Thing", "bytes", "circular"]
     else:
         culprits = ["lock", "lambda"]
     expected = [f"refused {name}:" for name in culprits] * 2  # primary, then worker

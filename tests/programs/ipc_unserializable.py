@@ -36,7 +36,7 @@ def refuse_all(send) -> None:
         refused(send, {"nested": [{"deep": {4, 5}}]}, "set")
         refused(send, Thing(), "Thing")
         refused(send, b"bytes", "bytes")
-        refused(send, circular, "Circular")
+        refused(send, circular, "circular")
     else:
         refused(send, {"lock": threading.Lock()}, "lock")
         refused(send, [lambda: 1], "lambda")
