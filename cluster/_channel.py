@@ -37,10 +37,12 @@ MAX_FDS = 253  # Linux's SCM_MAX_FD
 MAX_PAYLOAD = 1 << 30
 READ_SIZE = 1 << 18
 MAX_IOV = 512
+FLUSH_EVERY = 1 << 16
 ANC_SIZE = socket.CMSG_SPACE(MAX_FDS * array.array("i").itemsize)
 _MSG_CTRUNC = int(socket.MSG_CTRUNC)  # a plain int: IntFlag's & is slow on a hot path
 
 WriteCallback = Callable[[BaseException | None], Any]
+Payload = bytes | bytearray  # a received frame's payload: a slice of the read buffer
 
 
 class ChannelClosedError(OSError):
@@ -77,7 +79,7 @@ class Channel:
     def __init__(
         self,
         sock: socket.socket,
-        on_frame: Callable[[int, bytes, list[socket.socket]], None],
+        on_frame: Callable[[int, Payload, list[socket.socket]], None],
         on_close: Callable[[BaseException | None], None],
     ) -> None:
         sock.setblocking(False)
@@ -96,6 +98,7 @@ class Channel:
         self._watching_writes = False
         self._watched_events = 0
         self._flush_scheduled = False
+        self._flush_mark = FLUSH_EVERY  # queued bytes at which a send flushes at once
         self._direct_tick = -1  # the loop's turn in which the loop last wrote at once
 
     def start(self) -> None:
@@ -128,7 +131,7 @@ class Channel:
         with self._lock:
             if not self.connected:
                 raise ChannelClosedError()
-            if not self._out and not fds and written is None and self._may_write_now():
+            if not (self._out or fds or written) and self._may_write_now():
                 frame = self._write_now(frame)  # the common case: one send(), no queue
                 if not frame:
                     return
@@ -140,6 +143,10 @@ class Channel:
                 self._out[-1].written = written
             else:
                 self._out.append(_Outgoing(frame, fds, written))
+            if self._out_bytes >= self._flush_mark:
+                # Many sends in one callback: write what the socket takes now, so that
+                # the peer reads while the rest is produced (Node writes each at once).
+                self._flush_locked()
             # One flush (or the wait for the socket to drain) covers every frame queued
             # until the queue is empty again.
             schedule = not self._flush_scheduled
@@ -178,6 +185,12 @@ class Channel:
 
     def _flush_locked(self) -> None:
         """Write queued frames until the socket would block. Caller holds the lock."""
+        try:
+            self._write_queue()
+        finally:
+            self._flush_mark = self._out_bytes + FLUSH_EVERY
+
+    def _write_queue(self) -> None:
         while self._out and not self._closed:
             buffers, fds = self._next_batch()
             ancillary = (
@@ -258,7 +271,8 @@ class Channel:
             except OSError as exc:
                 self._fail(exc)
                 return
-            self._take_fds(ancdata)
+            if ancdata:
+                self._take_fds(ancdata)
             if flags & _MSG_CTRUNC:
                 self._fail(ProtocolError("file descriptors were dropped (MSG_CTRUNC)"))
                 return
@@ -302,7 +316,7 @@ class Channel:
                         )
                     handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
                 self._parsed = end
-                self._on_frame(kind, bytes(inbuf[start + HEADER_SIZE : end]), handles)
+                self._on_frame(kind, inbuf[start + HEADER_SIZE : end], handles)
                 if self._closed:
                     return False
         except ProtocolError as exc:

@@ -19,10 +19,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._channel import KIND_INTERNAL, KIND_JSON, KIND_PICKLE, Channel, ChannelClosedError
+from ._channel import (
+    KIND_INTERNAL,
+    KIND_JSON,
+    KIND_PICKLE,
+    Channel,
+    ChannelClosedError,
+    Payload,
+)
 from ._loop import Deferred, UndeliverableError, loop
 
 SERIALIZATIONS = ("json", "advanced")
+QUEUED_BYTES_HIGH = 1 << 16  # send() returns False beyond this (Node's backpressure hint)
 
 SendCallback = Callable[[BaseException | None], Any]
 Reply = Callable[[dict[str, Any], "socket.socket | None"], Any]
@@ -52,7 +60,7 @@ def to_json(value: Any) -> bytes:
     return "".join(_encode_chunks(value, 0)).encode()
 
 
-def from_json(payload: bytes) -> Any:
+def from_json(payload: Payload) -> Any:
     """``json.loads(payload)``, faster for what :func:`to_json` wrote."""
     text = payload.decode()
     try:
@@ -95,7 +103,7 @@ def _culprit(exc: BaseException, message: Any) -> str:
     return f"a {type(message).__name__}"
 
 
-def decode(kind: int, payload: bytes) -> Any:
+def decode(kind: int, payload: Payload) -> Any:
     if kind == KIND_PICKLE:
         return pickle.loads(payload)
     return from_json(payload)
@@ -157,7 +165,7 @@ class Link:
         self._replies: dict[int, Reply] = {}
         self.waiting = 0  # requests whose answer a thread is waiting for
         self._holding = False  # a request is being answered on the loop thread
-        self._held: deque[tuple[int, bytes, list[socket.socket]]] = deque()
+        self._held: deque[tuple[int, Payload, list[socket.socket]]] = deque()
         self.channel = Channel(sock, self._on_frame, self._on_close)
 
     @property
@@ -176,7 +184,7 @@ class Link:
         """Node's ``subprocess.send``: refuse bad input here, report a closed channel."""
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        keep_open = _keep_open(options)
+        keep_open = options is not None and _keep_open(options)
         kind, payload = encode_user(message, self.serialization)
         # A copy of the descriptor travels, so that closing or reusing the original
         # while the message waits in the queue cannot change what is sent.
@@ -203,7 +211,7 @@ class Link:
             for fd in fds:
                 os.close(fd)
             raise
-        return self.channel.queued_bytes < (1 << 16)
+        return self.channel.queued_bytes < QUEUED_BYTES_HIGH
 
     # -- cluster messages -------------------------------------------------------
 
@@ -268,7 +276,7 @@ class Link:
             raise ChannelClosedError()
         return answer[0]
 
-    def _on_frame(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
+    def _on_frame(self, kind: int, payload: Payload, handles: list[socket.socket]) -> None:
         if self._holding and self._is_awaited_answer(kind, payload):
             self._dispatch(kind, payload, handles)
         elif self._held or self._holding:
@@ -276,15 +284,20 @@ class Link:
         else:
             self._dispatch(kind, payload, handles)
 
-    def _dispatch(self, kind: int, payload: bytes, handles: list[socket.socket]) -> None:
+    def _dispatch(self, kind: int, payload: Payload, handles: list[socket.socket]) -> None:
         handle = None
         if handles:
             handle = handles[0]
             for extra in handles[1:]:
                 extra.close()
         if kind == KIND_PICKLE:
-            # Unpickled when delivered: the script may not have defined its classes yet.
-            self._on_message(Deferred(lambda: self._decode_user(kind, payload, handle)), handle)
+            message = Deferred(lambda: self._decode_user(kind, payload, handle))
+            if loop.script_done:  # else unpickled when delivered: the script may not
+                try:  # have defined its classes yet
+                    message = message.value()
+                except UndeliverableError:
+                    return
+            self._on_message(message, handle)
             return
         try:
             message = from_json(payload)
@@ -298,7 +311,7 @@ class Link:
         elif isinstance(message, dict):
             self._on_internal(message, handle)
 
-    def _decode_user(self, kind: int, payload: bytes, handle: socket.socket | None) -> Any:
+    def _decode_user(self, kind: int, payload: Payload, handle: socket.socket | None) -> Any:
         try:
             return decode(kind, payload)
         except Exception as exc:  # noqa: BLE001 - a bad payload is that worker's error
@@ -310,7 +323,7 @@ class Link:
             handle.close()
         self._on_error(ValueError(f"could not read a message from the channel: {exc}"))
 
-    def _is_awaited_answer(self, kind: int, payload: bytes) -> bool:
+    def _is_awaited_answer(self, kind: int, payload: Payload) -> bool:
         if kind != KIND_INTERNAL:
             return False
         message = from_json(payload)

@@ -66,6 +66,32 @@ def test_listeners_and_event_names_are_ordered_lists() -> None:
     assert emitter.event_names() == []
 
 
+def test_listeners_changed_during_an_emit_take_effect_at_the_next_one() -> None:
+    """Node's emit calls the listeners registered when it began (it copies the array)."""
+    emitter, calls = EventEmitter(), []
+
+    def first(n: int) -> None:
+        calls.append(("first", n))
+        emitter.off("e", second)
+        emitter.on("e", third)
+
+    def second(n: int) -> None:
+        calls.append(("second", n))
+
+    def third(n: int) -> None:
+        calls.append(("third", n))
+
+    emitter.on("e", first)
+    emitter.on("e", second)
+    assert emitter.emit("e", 1) is True
+    assert calls == [("first", 1), ("second", 1)]
+    calls.clear()
+    emitter.off("e", first)
+    emitter.emit("e", 2)
+    assert calls == [("third", 2)]
+    assert emitter.emit("nobody", 3) is False
+
+
 def test_error_without_a_listener_raises_and_with_one_is_delivered() -> None:
     emitter = EventEmitter()
     with pytest.raises(ValueError, match="boom"):

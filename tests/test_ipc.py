@@ -9,8 +9,11 @@ Sockets sent as handles come from a ``socket.create_server`` owned by the primar
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from cluster._ipc import from_json, to_json
 from support import assert_ok, run_program
 
 # -- ports of Node's tests ------------------------------------------------------------
@@ -195,3 +198,27 @@ def test_slow_reader_does_not_block_the_sender() -> None:
     it arrives once the worker reads again."""
     lines = assert_ok(run_program("ipc_slow_reader.py", timeout=30))
     assert len(lines) == 1 and lines[0].startswith("32 MB queued in ")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"t": "d", "p": "x" * 16},
+        [1, -2.5, 10**30, None, True, False, "", "é ✓ \u2028", {"nested": [[], {}]}],
+        "a string",
+        float("inf"),
+    ],
+)
+def test_the_json_codec_reads_and_writes_what_the_json_module_does(value: object) -> None:
+    """The channel's JSON (the C encoder and scanner called directly) is json's."""
+    payload = to_json(value)
+    assert payload == json.dumps(value, separators=(",", ":")).encode()
+    assert from_json(payload) == json.loads(payload)
+    assert from_json(bytearray(payload)) == json.loads(payload)
+
+
+def test_the_json_codec_accepts_whitespace_and_names_bad_input() -> None:
+    assert from_json(b' {"a": [1, 2]} ') == {"a": [1, 2]}
+    for bad in (b"", b"{", b'{"a": 1} extra', b"\xff"):
+        with pytest.raises(ValueError):
+            from_json(bad)
