@@ -39,9 +39,7 @@ STALL_AFTER = 0.5  # a worker that takes no connection this long is not keeping 
 STALL_BACKOFF = 5.0  # then it gets new connections only when no other worker can
 FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlog waits)
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
-_OUTQ = struct.Struct("i")
 _FD = struct.Struct("i")
-_OUTQ_ZERO = bytes(_OUTQ.size)
 _TIOCOUTQ = termios.TIOCOUTQ
 _SOL_SOCKET = int(socket.SOL_SOCKET)
 _SCM_RIGHTS = int(socket.SCM_RIGHTS)
@@ -51,7 +49,7 @@ _RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 def _peer_bytes(peer: Any) -> bytes:
     """The peer's address as JSON, written out by hand for the usual IP tuples."""
     if type(peer) is tuple and len(peer) == 2:
-        return b'["%s",%d]' % (peer[0].encode(), peer[1])
+        return ('["%s",%d]' % peer).encode()  # noqa: UP031 - the fastest way
     return json.dumps(peer).encode()
 
 
@@ -69,6 +67,7 @@ class Route:
         self.primary_end.setblocking(False)
         self._fd = self.primary_end.fileno()
         self._sendmsg = self.primary_end.sendmsg
+        self._outq = array.array("i", [0])
         self.listening = False
         self.sent = 0
         self.taken = 0
@@ -77,7 +76,8 @@ class Route:
         self.skip_until = 0.0
 
     def queued_bytes(self) -> int:
-        return int(_OUTQ.unpack(fcntl.ioctl(self._fd, _TIOCOUTQ, _OUTQ_ZERO))[0])
+        fcntl.ioctl(self._fd, _TIOCOUTQ, self._outq, True)  # into a buffer: no bytes to unpack
+        return self._outq[0]
 
     def idle(self) -> bool:
         """True when the worker has taken every connection sent to it."""
@@ -103,6 +103,10 @@ class Route:
         if taken > self.taken:
             self.taken, self.waiting_since = taken, now
         return now - self.waiting_since >= STALL_AFTER
+
+    def end_skip(self) -> None:
+        """The back-off after a stall is over: the route takes its turns again."""
+        self.skip_until = 0.0
 
     def take_back(self) -> list[tuple[int, bytes]]:
         """The connections still queued for the worker, which will not take them now."""
@@ -237,7 +241,9 @@ class RoundRobinHandle:
             except OSError as exc:
                 self._accept_failed(exc)
                 return
-            self._dispatch(fd, _peer_bytes(peer))
+            peer_bytes = _peer_bytes(peer)
+            if self.pending or not self._hand_over(fd, peer_bytes):
+                self._wait_for_room(fd, peer_bytes)
             if len(self.pending) >= MAX_PENDING:
                 self._stop_accepting()  # the kernel's backlog holds the rest
                 return
@@ -253,10 +259,10 @@ class RoundRobinHandle:
 
     # -- handing out ------------------------------------------------------------------
 
-    def _dispatch(self, fd: int, peer: bytes) -> None:
-        if self.pending or not self._hand_over(fd, peer):
-            self.pending.append((fd, peer))
-            self._retry_soon()
+    def _wait_for_room(self, fd: int, peer: bytes) -> None:
+        """No worker can take this connection now: it waits, behind any others."""
+        self.pending.append((fd, peer))
+        self._retry_soon()
 
     def _hand_over(self, fd: int, peer: bytes) -> bool:
         """Send to the next idle worker in turn, or else to the next that has room;
@@ -265,42 +271,34 @@ class RoundRobinHandle:
         count = len(routes)
         if not count:
             return False
-        busy = self.busy  # given a connection since this batch began: not idle
-        turn = routes[self.cursor % count]
-        if not turn.skip_until and turn not in busy and turn.idle():  # the usual case
-            try:
-                turn.send(fd, peer, was_idle=True)
-            except OSError:
-                pass
-            else:
-                busy.add(turn)
-                self.cursor = self.cursor % count + 1
-                os.close(fd)
-                self._watch_stalls()
-                return True
-        start, idle = self.cursor, False
-        for step in range(count):
+        busy = self.busy  # not idle: given a connection in this batch, or seen queued
+        start = self.cursor
+        for step in range(count):  # the next idle route in turn: the usual case
             route = routes[(start + step) % count]
-            if route not in busy and route.idle():
-                start, idle = start + step, True
-                break
-        now = time.monotonic()
-        order = [(start + step) % count for step in range(count)]
-        order.sort(key=lambda index: routes[index].skip_until > now)  # stable: keeps turns
-        for route in routes:
-            if route.skip_until and route.skip_until <= now:
-                route.skip_until = 0.0
-        for index in order:
-            try:
-                routes[index].send(fd, peer, was_idle=idle and index == start % count)
-            except OSError:  # full (or the worker just went): try the next one
+            if route in busy or route.skip_until:
                 continue
-            busy.add(routes[index])
-            self.cursor = index + 1
-            os.close(fd)
-            self._watch_stalls()
-            return True
+            if route.idle() and self._send(route, fd, peer, (start + step) % count, True):
+                return True
+            busy.add(route)
+        for skipped in (False, True):  # then the next with room; the skipped ones last
+            for step in range(count):
+                index = (start + step) % count
+                route = routes[index]
+                if bool(route.skip_until) == skipped and self._send(route, fd, peer, index):
+                    return True
         return False
+
+    def _send(self, route: Route, fd: int, peer: bytes, index: int, was_idle: bool = False) -> bool:
+        try:
+            route.send(fd, peer, was_idle)
+        except OSError:  # full (or the worker just went)
+            return False
+        self.busy.add(route)
+        self.cursor = index + 1
+        os.close(fd)
+        if self.stall_check is None:
+            self._watch_stalls()
+        return True
 
     def _watch_stalls(self) -> None:
         if self.stall_check is None:
@@ -325,6 +323,7 @@ class RoundRobinHandle:
                 len(returned),
             )
             route.skip_until = now + STALL_BACKOFF
+            loop.call_later(STALL_BACKOFF, route.end_skip)
             route.taken = route.sent
             self.pending.extendleft(reversed(returned))
         if self.pending:
