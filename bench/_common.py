@@ -47,6 +47,17 @@ _registry_lock = threading.Lock()
 # -- processes ----------------------------------------------------------------------------
 
 
+def cache_bytecode() -> None:
+    """Compile the package's modules to ``__pycache__`` now, as any first run would:
+    with ``PYTHONDONTWRITEBYTECODE`` set (some machines set it) every worker would
+    otherwise compile the package from source at each start, which is not what a
+    deployed server pays."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "cluster"), quiet=1)
+
+
+
 def program_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a program: this one's, with the project importable."""
     env = dict(os.environ)

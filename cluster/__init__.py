@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from . import _child, _primary
+from . import _child
 from ._channel import ChannelClosedError
 from ._listen import exclusive
 from ._loop import loop as _event_loop
@@ -62,6 +62,8 @@ SCHED_NONE = 1
 
 #: True in a process started by ``fork()``.
 is_worker: bool = _child.is_worker_environment()
+if not is_worker:  # a worker never needs the primary's half (nor its imports: start-up)
+    from . import _primary
 #: True in the process that forks (Node's ``cluster.isPrimary``).
 is_primary: bool = not is_worker
 #: Deprecated spelling of ``is_primary``, as in Node.
@@ -98,7 +100,7 @@ def _freeze_scheduling_policy() -> int:
 
 # -- the module is an event emitter ---------------------------------------------------------
 
-_emitter = _primary.emitter
+_emitter = _child.emitter if is_worker else _primary.emitter
 on = _emitter.on
 once = _emitter.once
 off = _emitter.off
@@ -118,7 +120,7 @@ get_max_listeners = _emitter.get_max_listeners
 # -- the primary's API ------------------------------------------------------------------------
 
 #: Live workers by id (primary only; empty in a worker).
-workers: dict[int, Worker] = _primary.workers  # type: ignore[assignment]
+workers: dict[int, Worker] = {} if is_worker else _primary.workers  # type: ignore[assignment]
 #: This process's :class:`Worker` (worker only; None in the primary).
 worker: Worker | None = None
 
@@ -160,7 +162,7 @@ settings: dict[str, Any]
 
 def __getattr__(name: str) -> Any:
     if name == "settings":
-        return _primary.settings
+        return {} if is_worker else _primary.settings
     raise AttributeError(f"module 'cluster' has no attribute {name!r}")
 
 

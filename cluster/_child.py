@@ -24,7 +24,7 @@ from typing import Any
 
 from . import _listen
 from ._ipc import Link
-from ._loop import exit_now, loop
+from ._loop import ClusterEmitter, exit_now, loop
 from ._process import die_by_signal, process
 from ._worker import Worker
 
@@ -35,6 +35,8 @@ _disconnected = threading.Event()
 
 #: This process's Worker (``cluster.worker``), set by :func:`setup_worker`.
 worker: ChildWorker | None = None
+#: The module's emitter in a worker (Node's child-side ``cluster`` is one too).
+emitter = ClusterEmitter()
 
 
 def is_worker_environment() -> bool:
