@@ -8,7 +8,10 @@ cluster and under Node's, each with round-robin hand-off (``SCHED_RR``, the prim
 accepts and hands connections out) and with a shared listening socket (``SCHED_NONE``,
 ``NODE_CLUSTER_SCHED_POLICY=none``: the workers accept). Every server is started once;
 then rounds of load (``ab -c 32 -n N``, no keep-alive) alternate between them: python
-RR, node RR, python NONE, node NONE, (node RR with http.createServer), and again.
+RR, node RR, python NONE, node NONE, python bare RR, (node RR with http.createServer),
+and again. "python bare RR" is the floor for a Python primary: a bare loop that accepts,
+sends the descriptor to the next worker and closes it, without this package
+(``http_server.py --bare``); its ratios are printed as references.
 
 Per round: requests/s (ab's figure), and the CPU time the *primary* used during the
 round (``/proc/PID/stat`` utime+stime, before and after) divided by the requests
@@ -46,6 +49,16 @@ TARGETS = [
 ]
 
 
+CPU, RPS = "primary CPU per connection", "requests/s"
+BARE = "python bare RR"
+REFERENCES = [
+    (f"python bare RR / node RR: {CPU}", "cpu", (BARE, "node RR")),
+    (f"python RR / python bare RR: {CPU}", "cpu", ("python RR", BARE)),
+    (f"python bare RR / python NONE: {RPS}", "rps", (BARE, "python NONE")),
+    (f"node RR / node NONE: {RPS}", "rps", ("node RR", "node NONE")),
+]
+
+
 def variants(with_http: bool) -> list[tuple[str, list[str], dict[str, str]]]:
     py = [c.PYTHON, str(c.BENCH / "http_server.py"), "--workers", "2"]
     js = [c.NODE, str(c.BENCH / "http_server.js"), "--workers", "2"]
@@ -54,6 +67,7 @@ def variants(with_http: bool) -> list[tuple[str, list[str], dict[str, str]]]:
         ("node RR", js, {"NODE_CLUSTER_SCHED_POLICY": "rr"}),
         ("python NONE", py, {"NODE_CLUSTER_SCHED_POLICY": "none"}),
         ("node NONE", js, {"NODE_CLUSTER_SCHED_POLICY": "none"}),
+        ("python bare RR", [*py, "--bare"], {}),  # the floor: see http_server.bare_primary
     ]
     if with_http:
         rows.append(
@@ -114,7 +128,7 @@ def profile(tool: str, program: c.Program, port: int, args: argparse.Namespace) 
         total += count
         # py-spy cannot tell idle threads reliably here: the main thread blocked
         # reading stdin and the loop blocked in epoll_wait are waits, not work
-        if frames[-1].startswith(("EpollSelector.select", "primary (")):
+        if frames[-1].startswith(("EventLoop._wait_for_events", "primary (", "bare_primary (")):
             waiting += count
             continue
         own[_function(frames[-1])] += count
@@ -232,8 +246,9 @@ def main() -> int:
                 c.check_mark(value, target, higher),
             ]
         )
-    value = c.ratio(med["node RR"]["rps"], med["node NONE"]["rps"])
-    ratio_rows.append(["node RR / node NONE: requests/s (reference)", f"{value:.2f}", "", ""])
+    for label, key, (a, b) in REFERENCES:
+        value = c.ratio(med[a][key], med[b][key])
+        ratio_rows.append([f"{label} (reference)", f"{value:.2f}", "", ""])
     c.print_table("handoff: ratios (python / node)", ["ratio", "value", "target", ""], ratio_rows)
     if profile_lines:
         print("### handoff: profile of the Python primary\n")

@@ -21,10 +21,13 @@ closes, ``{"event": "stopped", "stop_s"}`` (``cluster.disconnect()`` to the last
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import select
 import selectors
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -55,11 +58,18 @@ def closes(head: bytes) -> bool:
     return b"connection: close" in head
 
 
-def serve(single: bool) -> None:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(511)  # Node's default backlog
+def serve(single: bool, route: socket.socket | None = None) -> None:
+    """The server of one worker (or of the single process); with ``route``, it serves
+    the connections a bare primary sends there instead of listening."""
+    if route is None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(511)  # Node's default backlog
+        accept = listener.accept
+    else:
+        listener = route
+        accept = functools.partial(_receive_connection, route)
     listener.setblocking(False)
     if single:
         emit(event="ready", port=listener.getsockname()[1], pid=os.getpid(), workers=[])
@@ -113,10 +123,9 @@ def serve(single: bool) -> None:
             return None
         return buffer
 
-    accept = listener.accept
-    select = selector.select
+    wait = selector.select
     while True:
-        for key, _ in select():
+        for key, _ in wait():
             sock = key.fileobj
             if sock is listener:
                 for _ in range(64):
@@ -138,6 +147,56 @@ def serve(single: bool) -> None:
                     selector.unregister(sock)
                 else:
                     buffers[sock] = rest  # type: ignore[index]
+
+
+def _receive_connection(route: socket.socket) -> tuple[socket.socket, None]:
+    _, fds, _, _ = socket.recv_fds(route, 1, 1)
+    if not fds:
+        os._exit(0)  # the bare primary has gone
+    return socket.socket(fileno=fds[0]), None
+
+
+def bare_primary(count: int) -> None:
+    """The reference for the primary's cost per connection: the least a Python primary
+    can do to hand connections out (accept, send the descriptor to the next worker in
+    turn, close it), without the cluster package: no routing choices, no bookkeeping.
+    Its workers (this file with ``--bare-route FD``) serve as the cluster's do."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=511)
+    listener.setblocking(False)
+    routes, workers = [], []
+    for _ in range(count):
+        primary_end, worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [sys.executable, __file__, "--bare-route", str(worker_end.fileno())]
+        workers.append(subprocess.Popen(argv, pass_fds=[worker_end.fileno()]))
+        worker_end.close()
+        routes.append(primary_end)
+    emit(event="ready", port=listener.getsockname()[1], pid=os.getpid(),
+         workers=[w.pid for w in workers], online_s=None, listening_s=None)  # fmt: skip
+
+    def stop() -> None:
+        sys.stdin.read()  # until the driver closes our stdin
+        stopping = time.perf_counter()
+        for route in routes:
+            route.shutdown(socket.SHUT_RDWR)  # the workers see end-of-file and exit
+        for worker in workers:
+            worker.wait(STOP_TIMEOUT)
+        emit(event="stopped", stop_s=time.perf_counter() - stopping)
+        os._exit(0)
+
+    threading.Thread(target=stop, daemon=True).start()
+    poller = select.epoll()
+    poller.register(listener.fileno(), select.EPOLLIN)
+    accept, turn = listener._accept, 0  # type: ignore[attr-defined]
+    while True:
+        poller.poll()
+        for _ in range(64):
+            try:
+                fd, _peer = accept()
+            except BlockingIOError:
+                break
+            socket.send_fds(routes[turn % count], [b"c"], [fd])
+            turn += 1
+            os.close(fd)
 
 
 def primary(count: int) -> None:
@@ -191,7 +250,11 @@ def primary(count: int) -> None:
 
 if __name__ == "__main__":
     workers = int(option("--workers", "2"))
-    if cluster.is_worker:
+    if "--bare-route" in sys.argv:
+        serve(single=False, route=socket.socket(fileno=int(option("--bare-route", "-1"))))
+    elif "--bare" in sys.argv:
+        bare_primary(workers)
+    elif cluster.is_worker:
         serve(single=False)
     elif workers == 0:
         threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._channel import ChannelClosedError
+from ._ipc import from_json
 from ._loop import exit_now, loop
 from ._process import process
 
@@ -84,6 +85,10 @@ class _Server:
 
 
 _servers: weakref.WeakKeyDictionary[socket.socket, _Server] = weakref.WeakKeyDictionary()
+# id() of every socket in _servers: a set lookup tells a connection from a server on the
+# hot paths (accept, close) without making a weak reference per call. A stale id (a
+# server collected without close) only sends that one lookup the slow way.
+_server_ids: set[int] = set()
 _detached: dict[int, _Server] = {}  # servers whose descriptor C code took (uvloop)
 _indexes: dict[str, set[int]] = {}
 _lock = threading.RLock()
@@ -167,6 +172,7 @@ def _bind(self: socket.socket, address: Any) -> None:
         raise
     with _lock:
         _servers[self] = server
+        _server_ids.add(id(self))
     server.finalizer = weakref.finalize(self, _forget, server)
     if kind == socket.SOCK_DGRAM:
         _announce(server)  # a bound UDP socket is listening, as Node's dgram
@@ -258,10 +264,18 @@ def _adopt(
 def _server_of(sock: socket.socket) -> _Server | None:
     """The routed server behind ``sock``: by object, or by descriptor once the object
     that bound it was detached (``ssl.wrap_socket`` moves a server to a new object)."""
-    server = _servers.get(sock)
+    server = _servers.get(sock) if id(sock) in _server_ids else None
     if server is None and _detached:
         server = _detached.get(sock.fileno())
     return server
+
+
+def _pop_server(sock: socket.socket) -> _Server | None:
+    """Take ``sock`` out of the routed servers (caller holds ``_lock``)."""
+    if id(sock) not in _server_ids:
+        return None
+    _server_ids.discard(id(sock))
+    return _servers.pop(sock, None)
 
 
 def _listen(self: socket.socket, *backlog: int) -> None:
@@ -320,12 +334,12 @@ def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
     if server.policy == "shared":
         conn, address = _original["accept"](self)
     else:
-        conn, address = _receive_connection(self)
+        conn, address = _receive_connection(self, server)
     _connections.add(conn)
     return conn, address
 
 
-def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
+def _receive_connection(sock: socket.socket, server: _Server) -> tuple[socket.socket, Any]:
     """Take one connection the primary handed to this server (honours the timeout)."""
     try:
         data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
@@ -345,10 +359,10 @@ def _receive_connection(sock: socket.socket) -> tuple[socket.socket, Any]:
         # The server was closed (parked) under a blocked accept(): wait on what stands
         # there now, as on a closed server.
         return _original["accept"](sock)  # type: ignore[no-any-return]
-    conn = socket.socket(sock.family, sock.type, sock.proto, fileno=fds[0])
+    conn = socket.socket(server.family, server.kind, sock.proto, fileno=fds[0])
     if socket.getdefaulttimeout() is None and sock.gettimeout():
         conn.setblocking(True)
-    return conn, address_from_wire(json.loads(data))
+    return conn, address_from_wire(from_json(data))
 
 
 def _setsockopt(self: socket.socket, level: int, option: int, *value: Any) -> None:
@@ -375,12 +389,13 @@ def _getsockname(self: socket.socket) -> Any:
 
 
 def _real_close(self: socket.socket, _ss: Any = None) -> None:
-    with _lock:
-        server = _servers.pop(self, None)
-        if server is None and _detached:
-            server = _detached.pop(self.fileno(), None)
-    if server is not None:
-        _forget(server)
+    if id(self) in _server_ids or _detached:
+        with _lock:
+            server = _pop_server(self)
+            if server is None and _detached:
+                server = _detached.pop(self.fileno(), None)
+        if server is not None:
+            _forget(server)
     if _draining and id(self) in _draining:
         _connection_closed(id(self))
     _original["_real_close"](self)
@@ -392,7 +407,7 @@ def _detach(self: socket.socket) -> int:
     here already, so that a client told of 'listening' is not refused while the C code
     has yet to call listen() (which only sets the backlog again)."""
     with _lock:
-        server = _servers.pop(self, None)
+        server = _pop_server(self)
     announce = server is not None and server.policy == "shared" and not server.listening
     if announce and server is not None and server.kind == socket.SOCK_STREAM:
         _original["listen"](self, socket.SOMAXCONN)
@@ -419,11 +434,11 @@ def _connect_ex(self: socket.socket, address: Any) -> int:
 def _unroute_client(sock: socket.socket) -> None:
     """A bound stream socket that connects instead of listening is a client (a source
     address, as Node's ``localAddress``): give it back its own socket, bound here."""
-    server = _servers.get(sock)
+    server = _server_of(sock)
     if server is None or server.listening or server.kind != socket.SOCK_STREAM:
         return
     with _lock:
-        _servers.pop(sock, None)
+        _pop_server(sock)
     server.finalizer.detach()
     timeout = sock.gettimeout()
     os.dup2(server.original_fd, sock.fileno(), inheritable=False)
@@ -492,6 +507,7 @@ def close_all(done: Callable[[], None]) -> None:
         for fd, _server in servers:
             _park(fd)  # first: a racing accept() must find the parked socket
         _servers.clear()
+        _server_ids.clear()
         _detached.clear()
     for _fd, server in servers:
         _forget(server)

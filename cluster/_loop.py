@@ -129,7 +129,7 @@ class EventLoop:
         watched = self._watched
         while not self._stopped:
             self.tick += 1
-            for fd, flags in self._epoll.poll(self._timeout()):
+            for fd, flags in self._wait_for_events():
                 entry = watched.get(fd)
                 if entry is None:
                     continue
@@ -144,6 +144,11 @@ class EventLoop:
                 self._run_timers()
             if self._ready:
                 self._run_ready()
+
+    def _wait_for_events(self) -> list[tuple[int, int]]:
+        """Block in epoll until a watched descriptor is ready, a call is queued or the
+        next timer is due (a function of its own: profiles tell waiting from work)."""
+        return self._epoll.poll(self._timeout())
 
     def _timeout(self) -> float:
         if self._ready:
