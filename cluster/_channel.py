@@ -61,6 +61,19 @@ class ProtocolError(Exception):
     """A frame arrived that this side cannot read."""
 
 
+_read_buffers = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """The buffer reads land in before they are copied to their channel: one per thread
+    (reads happen on the loop's), kept: a fresh 256 KiB object per read would cost an
+    mmap and page faults every time, and one per channel, memory per worker."""
+    buffer: memoryview | None = getattr(_read_buffers, "buffer", None)
+    if buffer is None:
+        buffer = _read_buffers.buffer = memoryview(bytearray(READ_SIZE))
+    return buffer
+
+
 class _Outgoing:
     """Queued bytes: one frame, or many frames sent back to back (see ``send_frame``).
     ``fds`` ride with the first byte; ``written`` runs once the last byte is sent."""
@@ -90,7 +103,6 @@ class Channel:
         self._out: deque[_Outgoing] = deque()
         self._out_bytes = 0
         self._inbuf = bytearray()
-        self._readbuf = memoryview(bytearray(READ_SIZE))
         self._parsed = 0  # bytes of _inbuf already dispatched
         self._fds: deque[int] = deque()
         self._closing = False  # no more sends; close once the queue is written
@@ -258,9 +270,7 @@ class Channel:
             self._read()
 
     def _read(self) -> None:
-        # Into one buffer that lives as long as the channel: a fresh 256 KiB bytes
-        # object per read would cost an mmap and page faults every time.
-        view = self._readbuf
+        view = _read_buffer()
         for _ in range(16):  # then let the other channels have a turn
             try:
                 size, ancdata, flags, _ = self._sock.recvmsg_into(
