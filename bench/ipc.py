@@ -12,6 +12,9 @@ for JSON messages ``{"t": "d", "p": "<payload>"}`` with a payload of 16 bytes
 - worker -> primary messages/s: the same the other way;
 - round trip p50 / p99 in microseconds: one message at a time, echoed by the worker
   (10,000 small, 5,000 of 1 KB, 1,000 of 64 KB).
+
+Each round also runs ``ipc_bare.py``, the same round trips between two bare Python
+processes (no cluster package): the floor that Python sets for the round trip.
 """
 
 from __future__ import annotations
@@ -43,9 +46,12 @@ METRICS = [
 ]
 
 
+SCRIPTS = {"python": "ipc_cluster.py", "node": "ipc.js", "python bare": "ipc_bare.py"}
+
+
 def run(side: str, config: dict, timeout: float) -> dict:
-    script = "ipc_cluster.py" if side == "python" else "ipc.js"
-    argv = [c.PYTHON if side == "python" else c.NODE, str(c.BENCH / script), json.dumps(config)]
+    program = c.NODE if side == "node" else c.PYTHON
+    argv = [program, str(c.BENCH / SCRIPTS[side]), json.dumps(config)]
     program = c.Program(f"{side} ipc", argv)
     try:
         result = program.wait_event("result", timeout=timeout)["results"]
@@ -64,9 +70,9 @@ def main() -> int:
     config = QUICK if args.quick else FULL
     timeout = 60 if args.quick else 600
 
-    results: dict[str, list[dict]] = {"python": [], "node": []}
+    results: dict[str, list[dict]] = {side: [] for side in SCRIPTS}
     for round_no in range(rounds):
-        for side in ("python", "node"):
+        for side in SCRIPTS:
             results[side].append(run(side, config, timeout))
         c.log(f"ipc: round {round_no + 1}/{rounds} done")
 
@@ -84,6 +90,28 @@ def main() -> int:
         [
             f"JSON messages, one worker; medians over {rounds} run(s) of each, alternated. "
             "msg/s: higher is better; round trips: lower is better."
+        ],
+    )
+    floor_rows = []
+    for size in config:
+        p50 = {side: c.median([r[size]["rtt_p50_us"] for r in results[side]]) for side in SCRIPTS}
+        floor_rows.append(
+            [
+                size,
+                p50["python bare"],
+                p50["python"],
+                p50["node"],
+                f"{c.ratio(p50['python'], p50['python bare']):.2f}",
+                f"{c.ratio(p50['python bare'], p50['node']):.2f}",
+            ]
+        )
+    c.print_table(
+        "ipc: round trip p50 (us) against a bare Python loop",
+        ["payload", "python bare", "python", "node", "python/bare", "bare/node"],
+        floor_rows,
+        [
+            "python bare: two plain Python processes echoing the same frames with the "
+            "same JSON codec, no cluster package (ipc_bare.py): what Python itself costs."
         ],
     )
     return 0

@@ -61,17 +61,10 @@ class ProtocolError(Exception):
     """A frame arrived that this side cannot read."""
 
 
-_read_buffers = threading.local()
-
-
-def _read_buffer() -> memoryview:
-    """The buffer reads land in before they are copied to their channel: one per thread
-    (reads happen on the loop's), kept: a fresh 256 KiB object per read would cost an
-    mmap and page faults every time, and one per channel, memory per worker."""
-    buffer: memoryview | None = getattr(_read_buffers, "buffer", None)
-    if buffer is None:
-        buffer = _read_buffers.buffer = memoryview(bytearray(READ_SIZE))
-    return buffer
+# Reads land here before they are copied to their channel (reads happen on the loop's
+# thread only, one at a time): kept, because a fresh 256 KiB object per read would cost
+# an mmap and page faults every time, and one per channel would cost memory per worker.
+_READ_BUFFER = memoryview(bytearray(READ_SIZE))
 
 
 class _Outgoing:
@@ -121,10 +114,6 @@ class Channel:
     def connected(self) -> bool:
         return not (self._closing or self._closed)
 
-    @property
-    def queued_bytes(self) -> int:
-        return self._out_bytes
-
     # -- writing ----------------------------------------------------------------
 
     def send_frame(
@@ -133,20 +122,21 @@ class Channel:
         payload: bytes,
         fds: Sequence[int] = (),
         written: WriteCallback | None = None,
-    ) -> None:
-        """Queue one frame; ``written(None)`` runs on the loop once it is sent."""
+    ) -> int:
+        """Queue one frame; ``written(None)`` runs on the loop once it is sent. Returns
+        the bytes queued behind the socket now (Node's backpressure hint)."""
         if len(payload) > MAX_PAYLOAD:
             raise ValueError(f"message too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
         if len(fds) > MAX_FDS:
             raise ValueError(f"too many file descriptors in one message: {len(fds)}")
         frame = HEADER.pack(len(payload), kind, len(fds)) + payload
         with self._lock:
-            if not self.connected:
+            if self._closing or self._closed:
                 raise ChannelClosedError()
             if not (self._out or fds or written) and self._may_write_now():
                 frame = self._write_now(frame)  # the common case: one send(), no queue
                 if not frame:
-                    return
+                    return self._out_bytes
             self._out_bytes += len(frame)
             if not fds and self._out and self._out[-1].written is None:
                 # Appended to the bytes already queued: no object per frame (100,000
@@ -163,16 +153,18 @@ class Channel:
             # until the queue is empty again.
             schedule = not self._flush_scheduled
             self._flush_scheduled = True
+            queued = self._out_bytes
         if schedule:
             # Frames sent from the loop (or behind others) go out together when the
             # current callback returns: one sendmsg for many.
             loop.call_soon(self._flush_from_loop)
+        return queued
 
     def _may_write_now(self) -> bool:
         """Other threads write at once. The loop writes the first frame of each turn at
         once (a reply goes out without waiting for the callback to end), and queues the
         rest, to go out together when the callback returns: one sendmsg for many."""
-        if not loop.in_loop_thread():
+        if threading.get_ident() != loop.thread_id:
             return True
         if self._direct_tick == loop.tick:
             return False
@@ -270,7 +262,7 @@ class Channel:
             self._read()
 
     def _read(self) -> None:
-        view = _read_buffer()
+        view = _READ_BUFFER
         for _ in range(16):  # then let the other channels have a turn
             try:
                 size, ancdata, flags, _ = self._sock.recvmsg_into(

@@ -203,7 +203,9 @@ class Link:
 
         try:
             # The common case (no callback, no handle) needs no word back from the loop.
-            self.channel.send_frame(kind, payload, fds, written if fds or callback else None)
+            queued = self.channel.send_frame(
+                kind, payload, fds, written if fds or callback else None
+            )
         except ChannelClosedError as exc:
             loop.call_soon(written, exc)
             return False
@@ -211,7 +213,7 @@ class Link:
             for fd in fds:
                 os.close(fd)
             raise
-        return self.channel.queued_bytes < QUEUED_BYTES_HIGH
+        return queued < QUEUED_BYTES_HIGH
 
     # -- cluster messages -------------------------------------------------------
 

@@ -92,7 +92,7 @@ class EventLoop:
         self._woken = False
         self.watch(self._wake_r, EVENT_READ, self._drain_wakeups)
         self._thread: threading.Thread | None = None
-        self._thread_id = -1
+        self.thread_id = -1  # the loop thread's threading.get_ident(), once it runs
         self.tick = 0  # turns of the loop so far
         self._start_lock = threading.RLock()
         self.script_done = False
@@ -110,7 +110,7 @@ class EventLoop:
                 self._thread.start()
 
     def in_loop_thread(self) -> bool:
-        return threading.get_ident() == self._thread_id
+        return threading.get_ident() == self.thread_id
 
     def stop(self) -> None:
         """End the loop thread (at interpreter exit); later calls run inline."""
@@ -125,7 +125,7 @@ class EventLoop:
         # here also means that workers, started from this thread, start with it
         # blocked (see _child.run_worker).
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        self._thread_id = threading.get_ident()
+        self.thread_id = threading.get_ident()
         watched = self._watched
         while not self._stopped:
             self.tick += 1
@@ -148,14 +148,13 @@ class EventLoop:
     def _wait_for_events(self) -> list[tuple[int, int]]:
         """Block in epoll until a watched descriptor is ready, a call is queued or the
         next timer is due (a function of its own: profiles tell waiting from work)."""
-        return self._epoll.poll(self._timeout())
-
-    def _timeout(self) -> float:
         if self._ready:
-            return 0
-        if self._timers:
-            return max(0.0, self._timers[0][0] - time.monotonic())
-        return -1
+            timeout = 0.0
+        elif self._timers:
+            timeout = max(0.0, self._timers[0][0] - time.monotonic())
+        else:
+            timeout = -1
+        return self._epoll.poll(timeout)
 
     def _run_ready(self) -> None:
         with self._lock:

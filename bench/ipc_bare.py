@@ -1,0 +1,95 @@
+"""The floor for the IPC round trip: two bare Python processes, no cluster package.
+
+``python ipc_bare.py '<json config>'`` (the config of ``ipc_cluster.py``): for each
+payload size, ``ping`` round trips of ``{"t": "p", "p": "<size chars>"}`` between this
+process and a child (this file with ``--echo FD``) over a Unix socketpair, framed and
+encoded as the channel does (a 6-byte header, the package's JSON codec), each side a
+plain loop: epoll, ``recvmsg_into``, decode, encode, ``send``. What it measures is
+what Python itself costs per round trip on this machine, with none of the cluster's
+layers (events, listeners, queues). Prints ``{"event": "result", "results": {...}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [BENCH, os.path.dirname(BENCH)]
+
+import _common as c  # noqa: E402
+
+from cluster._ipc import from_json, to_json  # noqa: E402
+
+HEADER = struct.Struct("!IBB")
+ANCILLARY = socket.CMSG_SPACE(253 * 4)  # room for descriptors, as the channel reads
+WAIT = 60.0  # seconds without an answer: give up
+
+
+def exchange(sock: socket.socket, count: int | None, message: object = None) -> list[float]:
+    """Answer every message with its copy; with ``count``, send ``message`` first and
+    time ``count`` round trips. Returns the round trips in seconds."""
+    buffer = memoryview(bytearray(1 << 20))
+    poller = select.epoll()
+    poller.register(sock.fileno(), select.EPOLLIN)
+    rtts: list[float] = []
+    sent = time.perf_counter()
+    if count is not None:
+        payload = to_json(message)
+        sock.sendall(HEADER.pack(len(payload), 0, 0) + payload)
+    held = b""
+    while count is None or len(rtts) < count:
+        if not poller.poll(WAIT):
+            raise TimeoutError(f"no answer within {WAIT}s")
+        size, _ancillary, _flags, _ = sock.recvmsg_into([buffer], ANCILLARY)
+        if not size:
+            break
+        held += bytes(buffer[:size])
+        length = HEADER.unpack_from(held)[0] if len(held) >= HEADER.size else -1
+        if length < 0 or len(held) < HEADER.size + length:
+            continue  # a large message arrives in pieces
+        value = from_json(held[HEADER.size : HEADER.size + length])
+        held = b""
+        if count is not None:
+            now = time.perf_counter()
+            rtts.append(now - sent)
+            sent = now
+        payload = to_json(value)
+        sock.sendall(HEADER.pack(len(payload), 0, 0) + payload)
+    return rtts
+
+
+def main(config: dict) -> None:
+    results = {}
+    for name, spec in config.items():
+        ours, theirs = socket.socketpair()
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--echo", str(theirs.fileno())], pass_fds=[theirs.fileno()]
+        )
+        theirs.close()
+        try:
+            rtts = exchange(ours, spec["ping"], {"t": "p", "p": "x" * spec["size"]})
+        finally:
+            ours.close()
+            child.wait(WAIT)
+        results[name] = {
+            "rtt_p50_us": c.percentile(rtts, 0.50) * 1e6,
+            "rtt_p99_us": c.percentile(rtts, 0.99) * 1e6,
+        }
+    print(json.dumps({"event": "result", "results": results}), flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--echo":
+        try:
+            exchange(socket.socket(fileno=int(sys.argv[2])), None)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the timing side has what it needs and has gone
+    else:
+        main(json.loads(sys.argv[1]))
