@@ -293,9 +293,11 @@ class Link:
             for extra in handles[1:]:
                 extra.close()
         if kind == KIND_PICKLE:
+            # Unpickled when delivered while the script runs (it may not have defined
+            # its classes yet), and at once after it.
             message = Deferred(lambda: self._decode_user(kind, payload, handle))
-            if loop.script_done:  # else unpickled when delivered: the script may not
-                try:  # have defined its classes yet
+            if loop.script_done:
+                try:
                     message = message.value()
                 except UndeliverableError:
                     return

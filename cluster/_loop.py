@@ -73,7 +73,7 @@ class Timer:
 
 
 class EventLoop:
-    """A selector loop on a daemon thread, started on first use."""
+    """An epoll loop on a thread of its own, started on first use."""
 
     def __init__(self) -> None:
         # epoll itself, not selectors: the wrapper's bookkeeping is a measurable part of
