@@ -132,6 +132,14 @@ def test_order_is_kept_for_ten_thousand_messages_each_way() -> None:
     assert assert_ok(run_program("ipc_order.py", timeout=30)) == ["in order both ways: 10000"]
 
 
+def test_order_is_kept_for_messages_sent_from_listeners() -> None:
+    """SPEC.md: the same from the event thread, where the first message of a turn goes
+    out at once and the rest are queued and written in 64 KiB runs: 30,000 messages
+    each way from a listener, some with a socket or a callback, arrive in order."""
+    lines = assert_ok(run_program("ipc_order_from_listener.py", timeout=40))
+    assert lines == ["in order both ways from listeners: 30000"]
+
+
 def test_messages_arriving_before_the_worker_listens_are_all_kept() -> None:
     """SPEC.md: no message is lost and order is kept; 20,000 messages that reach a
     worker while its script is still starting up are all delivered, in order, once
