@@ -15,7 +15,6 @@ import json
 import os
 import select
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -25,10 +24,9 @@ sys.path[:0] = [BENCH, os.path.dirname(BENCH)]
 
 import _common as c  # noqa: E402
 
+from cluster._channel import ANC_SIZE, HEADER  # noqa: E402
 from cluster._ipc import from_json, to_json  # noqa: E402
 
-HEADER = struct.Struct("!IBB")
-ANCILLARY = socket.CMSG_SPACE(253 * 4)  # room for descriptors, as the channel reads
 WAIT = 60.0  # seconds without an answer: give up
 
 
@@ -47,7 +45,7 @@ def exchange(sock: socket.socket, count: int | None, message: object = None) -> 
     while count is None or len(rtts) < count:
         if not poller.poll(WAIT):
             raise TimeoutError(f"no answer within {WAIT}s")
-        size, _ancillary, _flags, _ = sock.recvmsg_into([buffer], ANCILLARY)
+        size, _ancillary, _flags, _ = sock.recvmsg_into([buffer], ANC_SIZE)
         if not size:
             break
         held += bytes(buffer[:size])

@@ -164,7 +164,7 @@ class Channel:
         """Other threads write at once. The loop writes the first frame of each turn at
         once (a reply goes out without waiting for the callback to end), and queues the
         rest, to go out together when the callback returns: one sendmsg for many."""
-        if threading.get_ident() != loop.thread_id:
+        if not loop.in_loop_thread():
             return True
         if self._direct_tick == loop.tick:
             return False

@@ -12,25 +12,9 @@ import json
 import os
 import socket
 import threading
-import traceback
 
 import cluster
-from must import must_call
-
-
-def in_thread(target, *args) -> None:
-    """Run ``target(*args)`` on a daemon thread; a failure there ends this process
-    with status 1 (an uncaught error in a plain thread would only be printed)."""
-
-    def run() -> None:
-        try:
-            target(*args)
-        except BaseException:  # noqa: BLE001 - reported, then the process ends
-            traceback.print_exc()
-            cluster.process.exit(1)
-
-    threading.Thread(target=run, daemon=True).start()
-
+from must import in_thread, must_call
 
 if cluster.is_worker:
     side = socket.create_connection(("127.0.0.1", int(os.environ["SIDE_PORT"])), timeout=10)

@@ -10,26 +10,11 @@ it gets back, so the clients see the connection end.
 
 import socket
 import threading
-import traceback
 
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 CLIENTS = 2
-
-
-def in_thread(target, *args) -> None:
-    """Run ``target(*args)`` on a daemon thread; a failure there ends this process
-    with status 1 (an uncaught error in a plain thread would only be printed)."""
-
-    def run() -> None:
-        try:
-            target(*args)
-        except BaseException:  # noqa: BLE001 - reported, then the process ends
-            traceback.print_exc()
-            cluster.process.exit(1)
-
-    threading.Thread(target=run, daemon=True).start()
 
 
 if cluster.is_worker:

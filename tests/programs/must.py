@@ -2,6 +2,7 @@
 
 Wrap a listener with ``must_call(fn, times)``; when the process exits, every wrapped
 function must have run exactly that many times, or the process exits 1 and says which.
+``in_thread`` runs a function on a thread whose failure fails the process.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -48,3 +50,21 @@ def _check() -> None:
 
 
 atexit.register(_check)
+
+
+def in_thread(target: Callable[..., Any], *args: Any) -> threading.Thread:
+    """Run ``target(*args)`` on a daemon thread; a failure there ends this process with
+    status 1 (an uncaught error in a plain thread would only be printed)."""
+    import cluster
+
+    def run() -> None:
+        try:
+            target(*args)
+        except BaseException:  # noqa: BLE001 - reported, then the process ends
+            traceback.print_exc()
+            sys.stderr.flush()
+            cluster.process.exit(1)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread

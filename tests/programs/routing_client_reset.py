@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from routing_common import Listening, answered_by, ask, clean_exit, serve_ids
+from routing_common import answered_by, ask, serve_ids, start_workers
 
 import cluster
 from must import must_call
@@ -17,11 +17,7 @@ RESETS = 100
 REQUESTS = 20
 
 if cluster.is_primary:
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork()
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS)
     for _ in range(RESETS):
         sock = socket.create_connection(("127.0.0.1", address.port))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -93,6 +93,18 @@ class Listening:
         return self.addresses[worker.id]
 
 
+def start_workers(count: int, env: dict[str, str] | None = None) -> cluster.Address:
+    """Fork ``count`` workers, each of which must end with a clean exit (see
+    :func:`clean_exit`); their shared address once all of them listen."""
+    from must import must_call
+
+    listening = Listening()
+    cluster.on("exit", must_call(clean_exit, count))
+    for _ in range(count):
+        cluster.fork(env)
+    return listening.wait_all(count)
+
+
 def clean_exit(worker: cluster.Worker, code: int | None, signal: str | None) -> None:
     """An 'exit' listener: disconnected by the primary, the worker exits 0."""
     assert (code, signal) == (0, None), f"worker {worker.id} exit {code} {signal}"

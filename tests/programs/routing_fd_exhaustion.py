@@ -19,7 +19,7 @@ import socket
 import sys
 import threading
 
-from routing_common import TIMEOUT, Listening, answered_by, clean_exit, read_all, serve_ids
+from routing_common import TIMEOUT, answered_by, read_all, serve_ids, start_workers
 
 import cluster
 from must import must_call
@@ -48,11 +48,7 @@ def barrier(worker: cluster.Worker) -> None:
 if cluster.is_primary:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (LIMIT, hard))
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork()
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS)
     some_worker = next(iter(cluster.workers.values()))
     held = []
     while True:

@@ -8,7 +8,7 @@ import socket
 import socketserver
 import threading
 
-from routing_common import TIMEOUT, Listening, clean_exit
+from routing_common import TIMEOUT, start_workers
 
 import cluster
 from must import must_call
@@ -23,11 +23,7 @@ def exchange(sock, rfile, line):
 
 
 if cluster.is_primary:
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork()
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS)
     rest_sent = threading.Event()
 
     def request(sock):

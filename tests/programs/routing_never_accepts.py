@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 
-from routing_common import TIMEOUT, Listening, answered_by, ask, clean_exit, serve_ids
+from routing_common import TIMEOUT, answered_by, ask, serve_ids, start_workers
 
 import cluster
 from must import must_call
@@ -15,11 +15,7 @@ WORKERS = 2
 REQUESTS = 40
 
 if cluster.is_primary:
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork()
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS)
     started = time.monotonic()
     answers = []
     for _ in range(REQUESTS):

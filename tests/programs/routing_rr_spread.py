@@ -3,7 +3,7 @@ from one client thread, are spread over 4 workers within 10% of even (90..110 ea
 
 from collections import Counter
 
-from routing_common import Listening, answered_by, ask, clean_exit, serve_ids
+from routing_common import answered_by, ask, serve_ids, start_workers
 
 import cluster
 from must import must_call
@@ -12,11 +12,7 @@ WORKERS = 4
 REQUESTS = 400
 
 if cluster.is_primary:
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork()
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS)
     counts = Counter(answered_by(ask(("127.0.0.1", address.port))) for _ in range(REQUESTS))
     print("counts", " ".join(str(counts[i]) for i in sorted(cluster.workers)))
     assert sorted(counts) == sorted(cluster.workers), counts

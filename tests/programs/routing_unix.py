@@ -8,7 +8,7 @@ import socket
 import socketserver
 import tempfile
 
-from routing_common import Listening, answered_by, ask, clean_exit, serve_ids
+from routing_common import answered_by, ask, serve_ids, start_workers
 
 import cluster
 from must import must_call
@@ -19,11 +19,7 @@ REQUESTS = 20
 if cluster.is_primary:
     directory = tempfile.mkdtemp(prefix="cluster-routing-")
     path = os.path.join(directory, "server.sock")
-    listening = Listening()
-    cluster.on("exit", must_call(clean_exit, WORKERS))
-    for _ in range(WORKERS):
-        cluster.fork({"ROUTING_SOCKET": path})
-    address = listening.wait_all(WORKERS)
+    address = start_workers(WORKERS, {"ROUTING_SOCKET": path})
     assert (address.address, address.port, address.address_type) == (path, None, -1), address
     answers = [answered_by(ask(path, family=socket.AF_UNIX)) for _ in range(REQUESTS)]
     print("answers", " ".join(map(str, answers)))

@@ -12,10 +12,8 @@ import socket
 import tempfile
 import threading
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 CONNECTIONS = 10
 LIMITS = (0, 1, 9)

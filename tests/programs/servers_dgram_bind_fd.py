@@ -6,10 +6,8 @@ its address are spread so that each worker, stopping after its 10th, handles exa
 
 import socket
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 WORKERS = 4
 PACKETS_PER_WORKER = 10

@@ -9,10 +9,8 @@ import socket
 import sys
 import threading
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 PORTS = [int(port) for port in sys.argv[1:3]]
 WORKERS = 8

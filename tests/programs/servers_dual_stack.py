@@ -6,10 +6,8 @@ the workers, which exit 0."""
 import socket
 import threading
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 WORKERS = 3
 

@@ -12,10 +12,8 @@ import socket
 import sys
 import threading
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 POLICY, PORT = sys.argv[1], int(sys.argv[2])
 WORKERS = 3

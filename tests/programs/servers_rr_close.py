@@ -5,10 +5,8 @@ unref'ing its channel; a Python worker lives while connected, so it disconnects.
 
 import socket
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 if cluster.is_primary:
     cluster.scheduling_policy = cluster.SCHED_RR

@@ -8,10 +8,8 @@ import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 if cluster.is_primary:
     cluster.scheduling_policy = cluster.SCHED_RR

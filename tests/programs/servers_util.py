@@ -5,31 +5,9 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import threading
-import traceback
-from collections.abc import Callable
-from typing import Any
 
 CAP_NET_BIND_SERVICE = 10
 PR_CAPBSET_DROP = 24
-
-
-def in_thread(target: Callable[..., Any], *args: Any) -> threading.Thread:
-    """Run ``target(*args)`` on a daemon thread; a failure there ends this process with
-    status 1 (an uncaught error in a plain thread would only be printed)."""
-    import cluster
-
-    def run() -> None:
-        try:
-            target(*args)
-        except BaseException:  # noqa: BLE001 - reported, then the process ends
-            traceback.print_exc()
-            sys.stderr.flush()
-            cluster.process.exit(1)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
 
 
 def _effective_caps() -> int:

@@ -7,10 +7,8 @@ import socket
 import socketserver
 import threading
 
-from servers_util import in_thread
-
 import cluster
-from must import must_call
+from must import in_thread, must_call
 
 if cluster.is_primary:
     worker = cluster.fork()
