@@ -14,7 +14,9 @@ for JSON messages ``{"t": "d", "p": "<payload>"}`` with a payload of 16 bytes
   (10,000 small, 5,000 of 1 KB, 1,000 of 64 KB).
 
 Each round also runs ``ipc_bare.py``, the same round trips between two bare Python
-processes (no cluster package): the floor that Python sets for the round trip.
+processes (no cluster package): the floor that Python sets for the round trip; and
+``ipc_bare.py --emit``, the same with one ``EventEmitter.emit`` and a ``send()``
+function per message: the floor for any API shaped like Node's.
 """
 
 from __future__ import annotations
@@ -46,12 +48,18 @@ METRICS = [
 ]
 
 
-SCRIPTS = {"python": "ipc_cluster.py", "node": "ipc.js", "python bare": "ipc_bare.py"}
+SCRIPTS = {
+    "python": ["ipc_cluster.py"],
+    "node": ["ipc.js"],
+    "python bare": ["ipc_bare.py"],
+    "python bare + emit": ["ipc_bare.py", "--emit"],
+}
 
 
 def run(side: str, config: dict, timeout: float) -> dict:
     program = c.NODE if side == "node" else c.PYTHON
-    argv = [program, str(c.BENCH / SCRIPTS[side]), json.dumps(config)]
+    script, *options = SCRIPTS[side]
+    argv = [program, str(c.BENCH / script), *options, json.dumps(config)]
     program = c.Program(f"{side} ipc", argv)
     try:
         result = program.wait_event("result", timeout=timeout)["results"]
@@ -99,19 +107,33 @@ def main() -> int:
             [
                 size,
                 p50["python bare"],
+                p50["python bare + emit"],
                 p50["python"],
                 p50["node"],
-                f"{c.ratio(p50['python'], p50['python bare']):.2f}",
                 f"{c.ratio(p50['python bare'], p50['node']):.2f}",
+                f"{c.ratio(p50['python bare + emit'], p50['node']):.2f}",
+                f"{c.ratio(p50['python'], p50['node']):.2f}",
             ]
         )
     c.print_table(
-        "ipc: round trip p50 (us) against a bare Python loop",
-        ["payload", "python bare", "python", "node", "python/bare", "bare/node"],
+        "ipc: round trip p50 (us) against bare Python loops",
+        [
+            "payload",
+            "python bare",
+            "bare + emit",
+            "python",
+            "node",
+            "bare/node",
+            "bare + emit/node",
+            "python/node",
+        ],
         floor_rows,
         [
             "python bare: two plain Python processes echoing the same frames with the "
-            "same JSON codec, no cluster package (ipc_bare.py): what Python itself costs."
+            "same JSON codec, no cluster package (ipc_bare.py): what Python itself costs. "
+            "bare + emit: the same loops handing each message to a listener through "
+            "EventEmitter.emit('message'), the listener calling a send() function "
+            "(ipc_bare.py --emit): the least a Node-shaped API adds."
         ],
     )
     return 0

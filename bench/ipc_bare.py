@@ -1,16 +1,22 @@
 """The floor for the IPC round trip: two bare Python processes, no cluster package.
 
-``python ipc_bare.py '<json config>'`` (the config of ``ipc_cluster.py``): for each
-payload size, ``ping`` round trips of ``{"t": "p", "p": "<size chars>"}`` between this
-process and a child (this file with ``--echo FD``) over a Unix socketpair, framed and
-encoded as the channel does (a 6-byte header, the package's JSON codec), each side a
-plain loop: epoll, ``recvmsg_into``, decode, encode, ``send``. What it measures is
-what Python itself costs per round trip on this machine, with none of the cluster's
-layers (events, listeners, queues). Prints ``{"event": "result", "results": {...}}``.
+``python ipc_bare.py [--emit] '<json config>'`` (the config of ``ipc_cluster.py``): for
+each payload size, ``ping`` round trips of ``{"t": "p", "p": "<size chars>"}`` between
+this process and a child (this file with ``--echo FD``) over a Unix socketpair, framed
+and encoded as the channel does (a 6-byte header, the package's JSON codec), each side a
+plain loop: epoll, ``recvmsg_into``, decode, encode, ``send``. What it measures is what
+Python itself costs per round trip on this machine, with none of the cluster's layers
+(events, listeners, queues).
+
+``--emit``: the same loops, but each side hands every message to a listener through an
+``EventEmitter.emit('message', ...)`` and the listener calls a ``send(message)``
+function: the least that a Node-shaped API (an event per message, ``send()``) adds.
+Prints ``{"event": "result", "results": {...}}``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -18,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [BENCH, os.path.dirname(BENCH)]
@@ -25,22 +32,34 @@ sys.path[:0] = [BENCH, os.path.dirname(BENCH)]
 import _common as c  # noqa: E402
 
 from cluster._channel import ANC_SIZE, HEADER  # noqa: E402
+from cluster._emitter import EventEmitter  # noqa: E402
 from cluster._ipc import from_json, to_json  # noqa: E402
 
 WAIT = 60.0  # seconds without an answer: give up
 
 
-def exchange(sock: socket.socket, count: int | None, message: object = None) -> list[float]:
+def exchange(
+    sock: socket.socket, count: int | None, message: object = None, emit: bool = False
+) -> list[float]:
     """Answer every message with its copy; with ``count``, send ``message`` first and
     time ``count`` round trips. Returns the round trips in seconds."""
+
+    def send(value: object) -> None:
+        payload = to_json(value)
+        sock.sendall(HEADER.pack(len(payload), 0, 0) + payload)
+
+    deliver: Callable[[object], object] = send
+    if emit:
+        emitter = EventEmitter()
+        emitter.on("message", send)
+        deliver = functools.partial(emitter.emit, "message")
     buffer = memoryview(bytearray(1 << 20))
     poller = select.epoll()
     poller.register(sock.fileno(), select.EPOLLIN)
     rtts: list[float] = []
     sent = time.perf_counter()
     if count is not None:
-        payload = to_json(message)
-        sock.sendall(HEADER.pack(len(payload), 0, 0) + payload)
+        send(message)
     held = b""
     while count is None or len(rtts) < count:
         if not poller.poll(WAIT):
@@ -58,21 +77,21 @@ def exchange(sock: socket.socket, count: int | None, message: object = None) -> 
             now = time.perf_counter()
             rtts.append(now - sent)
             sent = now
-        payload = to_json(value)
-        sock.sendall(HEADER.pack(len(payload), 0, 0) + payload)
+        deliver(value)
     return rtts
 
 
-def main(config: dict) -> None:
+def main(config: dict, emit: bool) -> None:
     results = {}
     for name, spec in config.items():
         ours, theirs = socket.socketpair()
         child = subprocess.Popen(
-            [sys.executable, __file__, "--echo", str(theirs.fileno())], pass_fds=[theirs.fileno()]
+            [sys.executable, __file__, "--echo", str(theirs.fileno())] + ["--emit"] * emit,
+            pass_fds=[theirs.fileno()],
         )
         theirs.close()
         try:
-            rtts = exchange(ours, spec["ping"], {"t": "p", "p": "x" * spec["size"]})
+            rtts = exchange(ours, spec["ping"], {"t": "p", "p": "x" * spec["size"]}, emit)
         finally:
             ours.close()
             child.wait(WAIT)
@@ -84,10 +103,12 @@ def main(config: dict) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--echo":
+    emit = "--emit" in sys.argv
+    args = [arg for arg in sys.argv[1:] if arg != "--emit"]
+    if args[0] == "--echo":
         try:
-            exchange(socket.socket(fileno=int(sys.argv[2])), None)
+            exchange(socket.socket(fileno=int(args[1])), None, emit=emit)
         except (ConnectionResetError, BrokenPipeError):
             pass  # the timing side has what it needs and has gone
     else:
-        main(json.loads(sys.argv[1]))
+        main(json.loads(args[0]), emit)

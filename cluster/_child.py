@@ -19,11 +19,11 @@ import socket
 import sys
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _listen
-from ._ipc import Link
+from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter, exit_now, loop
 from ._process import die_by_signal, process
 from ._worker import Worker
@@ -54,6 +54,15 @@ class ChildWorker(Worker):
             self.exited_after_disconnect = True
             loop.call_soon(_disconnect, False)
         return self
+
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool:
+        return _link().send(message, send_handle, options, callback)
 
     def destroy(self, signal: str | int = "SIGTERM") -> None:
         """End this worker at once, telling the primary it was deliberate."""
@@ -114,7 +123,7 @@ def _die_with_primary() -> None:
 
 def _on_message(message: Any, handle: socket.socket | None) -> None:
     assert worker is not None
-    loop.deliver_pair((worker, (message, handle)), (process, (message, handle)), "message")
+    loop.deliver_pair("message", worker, (message, handle), process, (message, handle))
 
 
 def _on_error(exc: BaseException) -> None:

@@ -166,7 +166,7 @@ class Link:
         self.waiting = 0  # requests whose answer a thread is waiting for
         self._holding = False  # a request is being answered on the loop thread
         self._held: deque[tuple[int, Payload, list[socket.socket]]] = deque()
-        self.channel = Channel(sock, self._on_frame, self._on_close)
+        self.channel = Channel(sock, self._dispatch, self._on_close)
 
     @property
     def connected(self) -> bool:
@@ -186,14 +186,33 @@ class Link:
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         keep_open = options is not None and _keep_open(options)
         kind, payload = encode_user(message, self.serialization)
-        # A copy of the descriptor travels, so that closing or reusing the original
-        # while the message waits in the queue cannot change what is sent.
-        fds = [os.dup(handle_fd(send_handle))] if send_handle is not None else []
-        close_after = send_handle if fds and not keep_open and _is_connection(send_handle) else None
-
-        def written(error: BaseException | None) -> None:
+        fds: list[int] = []
+        written = callback  # the common case (no handle) needs no wrapper
+        if send_handle is not None:
+            # A copy of the descriptor travels, so that closing or reusing the original
+            # while the message waits in the queue cannot change what is sent.
+            fds.append(os.dup(handle_fd(send_handle)))
+            close_after = None if keep_open or not _is_connection(send_handle) else send_handle
+            written = self._after_handle_sent(fds[0], close_after, callback)
+        try:
+            queued = self.channel.send_frame(kind, payload, fds, written)
+        except ChannelClosedError as exc:
+            loop.call_soon(written or self._on_error, exc)
+            return False
+        except Exception:  # refused before the channel took the frame: the copy is ours
             for fd in fds:
                 os.close(fd)
+            raise
+        return queued < QUEUED_BYTES_HIGH
+
+    def _after_handle_sent(
+        self, fd: int, close_after: Any, callback: SendCallback | None
+    ) -> SendCallback:
+        """What runs once a message with a handle is written (or has failed): the copy
+        of the descriptor closes, and so does a sent connection (Node's default)."""
+
+        def written(error: BaseException | None) -> None:
+            os.close(fd)
             if close_after is not None and error is None:
                 close_after.close()
             if callback is not None:
@@ -201,19 +220,7 @@ class Link:
             elif error is not None:
                 self._on_error(error)
 
-        try:
-            # The common case (no callback, no handle) needs no word back from the loop.
-            queued = self.channel.send_frame(
-                kind, payload, fds, written if fds or callback else None
-            )
-        except ChannelClosedError as exc:
-            loop.call_soon(written, exc)
-            return False
-        except Exception:  # refused before the channel took the frame: the copies are ours
-            for fd in fds:
-                os.close(fd)
-            raise
-        return queued < QUEUED_BYTES_HIGH
+        return written
 
     # -- cluster messages -------------------------------------------------------
 
@@ -266,25 +273,28 @@ class Link:
             raise ChannelClosedError()
         if loop.in_loop_thread():
             self._holding = True
+            self.channel.on_frame = self._hold_frame
             try:
                 self.channel.pump(arrived.is_set)
             finally:
                 self._holding = False
                 if self._held:
                     loop.call_soon(self._release_held)
+                else:
+                    self.channel.on_frame = self._dispatch
         else:
             arrived.wait()
         if not answer:
             raise ChannelClosedError()
         return answer[0]
 
-    def _on_frame(self, kind: int, payload: Payload, handles: list[socket.socket]) -> None:
+    def _hold_frame(self, kind: int, payload: Payload, handles: list[socket.socket]) -> None:
+        """The channel's frame handler from a request on the loop thread until the
+        frames that waited meanwhile are dispatched (the rest of the time: _dispatch)."""
         if self._holding and self._is_awaited_answer(kind, payload):
             self._dispatch(kind, payload, handles)
-        elif self._held or self._holding:
-            self._held.append((kind, payload, handles))
         else:
-            self._dispatch(kind, payload, handles)
+            self._held.append((kind, payload, handles))
 
     def _dispatch(self, kind: int, payload: Payload, handles: list[socket.socket]) -> None:
         handle = None
@@ -337,6 +347,8 @@ class Link:
         """Dispatch the frames that arrived while a request was answered in the loop."""
         while self._held and not self._holding:
             self._dispatch(*self._held.popleft())
+        if not (self._held or self._holding):
+            self.channel.on_frame = self._dispatch
 
     def _on_close(self, error: BaseException | None) -> None:
         replies = list(self._replies.values())

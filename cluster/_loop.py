@@ -92,7 +92,7 @@ class EventLoop:
         self._woken = False
         self.watch(self._wake_r, EVENT_READ, self._drain_wakeups)
         self._thread: threading.Thread | None = None
-        self._thread_id = -1  # the loop thread's threading.get_ident(), once it runs
+        self.thread_id = -1  # the loop thread's threading.get_ident(), once it runs
         self.tick = 0  # turns of the loop so far
         self._start_lock = threading.RLock()
         self.script_done = False
@@ -110,7 +110,7 @@ class EventLoop:
                 self._thread.start()
 
     def in_loop_thread(self) -> bool:
-        return threading.get_ident() == self._thread_id
+        return threading.get_ident() == self.thread_id
 
     def stop(self) -> None:
         """End the loop thread (at interpreter exit); later calls run inline."""
@@ -125,7 +125,7 @@ class EventLoop:
         # here also means that workers, started from this thread, start with it
         # blocked (see _child.run_worker).
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        self._thread_id = threading.get_ident()
+        self.thread_id = threading.get_ident()
         watched = self._watched
         while not self._stopped:
             self.tick += 1
@@ -259,25 +259,26 @@ class EventLoop:
 
     def deliver_pair(
         self,
-        first: tuple[EventEmitter, tuple[Any, ...]],
-        second: tuple[EventEmitter, tuple[Any, ...]],
         event: str,
+        first: EventEmitter,
+        first_args: tuple[Any, ...],
+        second: EventEmitter,
+        second_args: tuple[Any, ...],
     ) -> None:
         """One occurrence told on two emitters (a worker and the module, a worker and
         its process), in that order. If either has a listener, the other does not
         hold it: someone already hears this event."""
-        heard = bool(first[0]._events.get(event) or second[0]._events.get(event))
+        heard = bool(first._events.get(event) or second._events.get(event))
         if heard and not self._held:  # the common case, made short: emit on each
-            for emitter, args in (first, second):
-                if not emitter._events.get(event):
-                    continue
-                if self.script_done:  # no argument is Deferred now (see Link._dispatch)
-                    emitter.emit(event, *args)
-                else:
-                    _emit(emitter, event, args)
+            # Once the script has ended, no argument is Deferred (see Link._dispatch).
+            emit: Callable[..., Any] = EventEmitter.emit if self.script_done else _emit
+            if first._events.get(event):
+                emit(first, event, *first_args)
+            if second._events.get(event):  # (a listener of the first may have added one)
+                emit(second, event, *second_args)
             return
-        self.deliver(first[0], event, *first[1], hold=not heard)
-        self.deliver(second[0], event, *second[1], hold=not heard)
+        self.deliver(first, event, *first_args, hold=not heard)
+        self.deliver(second, event, *second_args, hold=not heard)
 
     def deliver(self, emitter: EventEmitter, event: str, *args: Any, hold: bool = True) -> None:
         """Emit ``event`` on ``emitter`` now, or hold it (see the module docstring).
@@ -297,7 +298,7 @@ class EventLoop:
                 self._release(key)
                 return
         if emitter._events.get(event):  # has listeners (no lock: a hot path)
-            _emit(emitter, event, args)
+            _emit(emitter, event, *args)
         elif hold and not self.script_done:
             self._held[(emitter, event)] = deque([args])
         # else: nobody listens and nobody will be waited for: dropped, as in Node
@@ -313,7 +314,7 @@ class EventLoop:
             return
         del self._held[key]
         while held:
-            _emit(emitter, event, held.popleft())
+            _emit(emitter, event, *held.popleft())
 
     def listener_added(self, emitter: EventEmitter, event: str) -> None:
         if (emitter, event) in self._held:
@@ -368,7 +369,7 @@ class UndeliverableError(Exception):
     dropped (the computation reported why)."""
 
 
-def _emit(emitter: EventEmitter, event: str, args: tuple[Any, ...]) -> None:
+def _emit(emitter: EventEmitter, event: str, *args: Any) -> None:
     if Deferred in map(type, args):
         try:
             args = tuple(a.value() if type(a) is Deferred else a for a in args)

@@ -253,17 +253,26 @@ class PrimaryWorker(Worker):
         link.channel.start()
         loop.watch(self.process._pidfd, EVENT_READ, lambda _mask: self._on_exit())
 
+    def send(
+        self,
+        message: Any,
+        send_handle: Any = None,
+        options: Mapping[str, Any] | None = None,
+        callback: SendCallback | None = None,
+    ) -> bool:
+        return self._link.send(message, send_handle, options, callback)
+
     # -- what arrives from the worker --
 
     def _on_message(self, message: Any, handle: socket.socket | None) -> None:
         # Node's cluster listens to the worker's 'message' before any user code does.
-        loop.deliver_pair((emitter, (self, message, handle)), (self, (message, handle)), "message")
+        loop.deliver_pair("message", emitter, (self, message, handle), self, (message, handle))
 
     def _on_internal(self, message: dict[str, Any], handle: socket.socket | None) -> None:
         act = message.get("act")
         if act == "online":
             self.state = "online"
-            loop.deliver_pair((self, ()), (emitter, (self,)), "online")
+            loop.deliver_pair("online", self, (), emitter, (self,))
         elif act == "exitedAfterDisconnect":
             self.exited_after_disconnect = True
             self._link.send_internal({"ack": message.get("seq")})
@@ -276,7 +285,7 @@ class PrimaryWorker(Worker):
             _remove_worker(self)
         self.exited_after_disconnect = bool(self.exited_after_disconnect)
         self.state = "disconnected"
-        loop.deliver_pair((self, ()), (emitter, (self,)), "disconnect")
+        loop.deliver_pair("disconnect", self, (), emitter, (self,))
         _intercom.emit("disconnect", self)
         _maybe_idle(self)
 
@@ -292,7 +301,7 @@ class PrimaryWorker(Worker):
         self.exited_after_disconnect = bool(self.exited_after_disconnect)
         self.state = "dead"
         code, sig = self.process.exit_code, self.process.signal_code
-        loop.deliver_pair((self, (code, sig)), (emitter, (self, code, sig)), "exit")
+        loop.deliver_pair("exit", self, (code, sig), emitter, (self, code, sig))
         _maybe_idle(self)
 
     # -- what the primary asks of it --

@@ -98,7 +98,7 @@ def _listening(worker: Any, message: dict[str, Any]) -> None:
         address_type=message.get("addressType", 4),
     )
     worker.state = "listening"
-    loop.deliver_pair((worker, (address,)), (emitter, (worker, address)), "listening")
+    loop.deliver_pair("listening", worker, (address,), emitter, (worker, address))
 
 
 def _close(worker: Any, key: str) -> None:

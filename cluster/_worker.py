@@ -91,7 +91,7 @@ class Worker(ClusterEmitter):
         Node's ``worker.send()``. Returns False when the channel is closed or its backlog
         is large. A message that cannot be serialized raises ``TypeError`` here.
         """
-        return bool(self.process.send(message, send_handle, options, callback))
+        raise NotImplementedError
 
     def kill(self, signal: str | int = "SIGTERM") -> None:
         """End the worker (Node's ``worker.kill()``). In the primary: send it ``signal``

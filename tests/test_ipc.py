@@ -140,6 +140,14 @@ def test_order_is_kept_for_messages_sent_from_listeners() -> None:
     assert lines == ["in order both ways from listeners: 30000"]
 
 
+def test_order_is_kept_while_a_listener_starts_a_server() -> None:
+    """SPEC.md: order is kept while a 'message' listener waits for the primary's
+    answer to listen() on the event thread (the messages arriving meanwhile wait, in
+    order), also when a second server starts while those messages are delivered."""
+    lines = assert_ok(run_program("ipc_listen_in_listener.py", timeout=20))
+    assert lines == ["in order while serving: 2000"]
+
+
 def test_messages_arriving_before_the_worker_listens_are_all_kept() -> None:
     """SPEC.md: no message is lost and order is kept; 20,000 messages that reach a
     worker while its script is still starting up are all delivered, in order, once
