@@ -19,11 +19,11 @@ import socket
 import sys
 import threading
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from . import _listen
-from ._ipc import Link, SendCallback
+from ._ipc import Link
 from ._loop import ClusterEmitter, exit_now, loop
 from ._process import die_by_signal, process
 from ._worker import Worker
@@ -54,15 +54,6 @@ class ChildWorker(Worker):
             self.exited_after_disconnect = True
             loop.call_soon(_disconnect, False)
         return self
-
-    def send(
-        self,
-        message: Any,
-        send_handle: Any = None,
-        options: Mapping[str, Any] | None = None,
-        callback: SendCallback | None = None,
-    ) -> bool:
-        return _link().send(message, send_handle, options, callback)
 
     def destroy(self, signal: str | int = "SIGTERM") -> None:
         """End this worker at once, telling the primary it was deliberate."""
@@ -103,6 +94,7 @@ def setup_worker() -> ChildWorker:
         on_error=_on_error,
     )
     process.attach(link)
+    worker._link = link
     _listen.install()
     link.channel.start()
     link.send_internal({"act": "online"})

@@ -253,15 +253,6 @@ class PrimaryWorker(Worker):
         link.channel.start()
         loop.watch(self.process._pidfd, EVENT_READ, lambda _mask: self._on_exit())
 
-    def send(
-        self,
-        message: Any,
-        send_handle: Any = None,
-        options: Mapping[str, Any] | None = None,
-        callback: SendCallback | None = None,
-    ) -> bool:
-        return self._link.send(message, send_handle, options, callback)
-
     # -- what arrives from the worker --
 
     def _on_message(self, message: Any, handle: socket.socket | None) -> None:

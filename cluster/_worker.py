@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._ipc import SendCallback
+from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter
 
 __all__ = ["Address", "Worker", "signal_number"]
@@ -62,6 +62,8 @@ class Worker(ClusterEmitter):
     ``'disconnect'``, ``'exit'(code, signal)``, ``'error'(exc)``.
     """
 
+    _link: Link  # the channel to the other side (set by each side's subclass)
+
     def __init__(self, id: int = 0, process: Any = None, state: str = "none") -> None:
         super().__init__()
         #: The worker's id, from 1 (``NODE_UNIQUE_ID``); the key in ``cluster.workers``.
@@ -91,7 +93,7 @@ class Worker(ClusterEmitter):
         Node's ``worker.send()``. Returns False when the channel is closed or its backlog
         is large. A message that cannot be serialized raises ``TypeError`` here.
         """
-        raise NotImplementedError
+        return self._link.send(message, send_handle, options, callback)
 
     def kill(self, signal: str | int = "SIGTERM") -> None:
         """End the worker (Node's ``worker.kill()``). In the primary: send it ``signal``
