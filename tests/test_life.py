@@ -420,6 +420,14 @@ def test_primary_lives_on_after_its_script_while_it_has_workers() -> None:
     assert lines == ["end of the script", "pong, after the end of the script", "worker exited"]
 
 
+def test_a_never_ending_primary_that_hears_every_event_keeps_no_exited_worker() -> None:
+    """docs/node-differences.md ("Held events"): a primary whose main script never ends
+    holds the events nobody listens to; one that gives each of the module's events a
+    listener keeps nothing of its exited workers (30 started one after another)."""
+    lines = assert_ok(run_program("life_never_ending_primary.py", timeout=TIMEOUT))
+    assert lines == ["exited workers freed: 29"]
+
+
 # -- signals ------------------------------------------------------------------------------------
 
 
