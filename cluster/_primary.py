@@ -231,6 +231,7 @@ class PrimaryWorker(Worker):
     """A :class:`Worker` as the primary sees it."""
 
     process: WorkerProcess
+    _link: Link
 
     def __init__(
         self,

@@ -62,7 +62,9 @@ class Worker(ClusterEmitter):
     ``'disconnect'``, ``'exit'(code, signal)``, ``'error'(exc)``.
     """
 
-    _link: Link  # the channel to the other side (set by each side's subclass)
+    #: The channel to the other side (set by each side's subclass; None in a Worker made
+    #: by hand, as Node's ``new Worker()`` has no process).
+    _link: Link | None = None
 
     def __init__(self, id: int = 0, process: Any = None, state: str = "none") -> None:
         super().__init__()
@@ -93,6 +95,8 @@ class Worker(ClusterEmitter):
         Node's ``worker.send()``. Returns False when the channel is closed or its backlog
         is large. A message that cannot be serialized raises ``TypeError`` here.
         """
+        if self._link is None:
+            raise RuntimeError("this Worker has no channel: it was not made by cluster.fork()")
         return self._link.send(message, send_handle, options, callback)
 
     def kill(self, signal: str | int = "SIGTERM") -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from support import PROGRAMS, assert_ok, run_program
 
 
@@ -25,6 +27,22 @@ def test_one_worker_lives_and_dies_with_every_event_and_state() -> None:
         "events: cluster.fork worker.online cluster.online worker.disconnect "
         "cluster.disconnect worker.exit cluster.exit"
     ]
+
+
+def test_a_worker_made_by_hand_has_nodes_defaults_and_no_channel() -> None:
+    """Ports test-cluster-worker-constructor.js (its call without ``new`` is a JS-ism):
+    a bare ``Worker`` has state 'none', id 0 and no process, and keyword arguments set
+    them. It has no channel, so send() says so. (No process is started: the object is
+    made in this process.)"""
+    import cluster
+
+    bare = cluster.Worker()
+    assert (bare.state, bare.id, bare.process) == ("none", 0, None)
+    process = object()
+    made = cluster.Worker(id=3, state="online", process=process)
+    assert (made.state, made.id, made.process) == ("online", 3, process)
+    with pytest.raises(RuntimeError, match="no channel"):
+        bare.send("hello")
 
 
 def test_stray_node_unique_id_without_a_channel_does_not_make_a_worker() -> None:
