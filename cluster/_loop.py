@@ -270,12 +270,10 @@ class EventLoop:
         hold it: someone already hears this event."""
         heard = bool(first._events.get(event) or second._events.get(event))
         if heard and not self._held:  # the common case, made short: emit on each
-            # Once the script has ended, no argument is Deferred (see Link._dispatch).
-            emit: Callable[..., Any] = EventEmitter.emit if self.script_done else _emit
             if first._events.get(event):
-                emit(first, event, *first_args)
+                _emit(first, event, *first_args)
             if second._events.get(event):  # (a listener of the first may have added one)
-                emit(second, event, *second_args)
+                _emit(second, event, *second_args)
             return
         self.deliver(first, event, *first_args, hold=not heard)
         self.deliver(second, event, *second_args, hold=not heard)
