@@ -128,31 +128,16 @@ class Channel:
         the bytes queued behind the socket now (Node's backpressure hint)."""
         if len(payload) > MAX_PAYLOAD:
             raise ValueError(f"message too large: {len(payload)} bytes (at most {MAX_PAYLOAD})")
-        if fds and len(fds) > MAX_FDS:
+        if len(fds) > MAX_FDS:
             raise ValueError(f"too many file descriptors in one message: {len(fds)}")
         frame = HEADER.pack(len(payload), kind, len(fds)) + payload
         with self._lock:
             if self._closing or self._closed:
                 raise ChannelClosedError()
-            # Other threads write at once. The loop writes the first frame of each turn
-            # at once (a reply goes out without waiting for the callback to end) and
-            # queues the rest, to go out together when the callback returns. (A write
-            # from another thread marks the turn too: the loop's next frame then waits
-            # for the flush, which is only later, never out of order.)
-            if not (self._out or fds or written) and (
-                threading.get_ident() != loop.thread_id or self._direct_tick != loop.tick
-            ):
-                self._direct_tick = loop.tick
-                try:
-                    sent = self._sock.send(frame)
-                except (BlockingIOError, InterruptedError):
-                    sent = 0
-                except OSError as exc:
-                    loop.call_soon(self._fail, exc)
-                    return 0
-                if sent == len(frame):
-                    return 0
-                frame = frame[sent:]
+            if not (self._out or fds or written) and self._may_write_now():
+                frame = self._write_now(frame)  # the common case: one send(), no queue
+                if not frame:
+                    return self._out_bytes
             self._out_bytes += len(frame)
             if not fds and self._out and self._out[-1].written is None:
                 # Appended to the bytes already queued: no object per frame (100,000
@@ -175,6 +160,28 @@ class Channel:
             # current callback returns: one sendmsg for many.
             loop.call_soon(self._flush_from_loop)
         return queued
+
+    def _may_write_now(self) -> bool:
+        """Other threads write at once. The loop writes the first frame of each turn at
+        once (a reply goes out without waiting for the callback to end), and queues the
+        rest, to go out together when the callback returns: one sendmsg for many."""
+        if not loop.in_loop_thread():
+            return True
+        if self._direct_tick == loop.tick:
+            return False
+        self._direct_tick = loop.tick
+        return True
+
+    def _write_now(self, frame: bytes) -> bytes:
+        """Write what the socket takes at once; return the rest. Caller holds the lock."""
+        try:
+            sent = self._sock.send(frame)
+        except (BlockingIOError, InterruptedError):
+            return frame
+        except OSError as exc:
+            loop.call_soon(self._fail, exc)
+            return b""
+        return frame[sent:]
 
     def _flush_from_loop(self) -> None:
         with self._lock:
@@ -243,9 +250,7 @@ class Channel:
         events = EVENT_READ | (EVENT_WRITE if self._watching_writes else 0)
         if events != self._watched_events:
             self._watched_events = events
-            # Nearly always reading only: then the loop calls _read itself (a call less
-            # on every message's path).
-            loop.watch(self._sock, events, self._on_ready if self._watching_writes else self._read)
+            loop.watch(self._sock, events, self._on_ready)
 
     # -- reading ----------------------------------------------------------------
 
@@ -257,7 +262,7 @@ class Channel:
         if mask & EVENT_READ and not self._closed:
             self._read()
 
-    def _read(self, _mask: int = EVENT_READ) -> None:
+    def _read(self) -> None:
         view = _READ_BUFFER
         for _ in range(16):  # then let the other channels have a turn
             try:

@@ -92,7 +92,7 @@ class EventLoop:
         self._woken = False
         self.watch(self._wake_r, EVENT_READ, self._drain_wakeups)
         self._thread: threading.Thread | None = None
-        self.thread_id = -1  # the loop thread's threading.get_ident(), once it runs
+        self._thread_id = -1  # the loop thread's threading.get_ident(), once it runs
         self.tick = 0  # turns of the loop so far
         self._start_lock = threading.RLock()
         self.script_done = False
@@ -110,7 +110,7 @@ class EventLoop:
                 self._thread.start()
 
     def in_loop_thread(self) -> bool:
-        return threading.get_ident() == self.thread_id
+        return threading.get_ident() == self._thread_id
 
     def stop(self) -> None:
         """End the loop thread (at interpreter exit); later calls run inline."""
@@ -125,7 +125,7 @@ class EventLoop:
         # here also means that workers, started from this thread, start with it
         # blocked (see _child.run_worker).
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        self.thread_id = threading.get_ident()
+        self._thread_id = threading.get_ident()
         watched = self._watched
         while not self._stopped:
             self.tick += 1
