@@ -237,14 +237,14 @@ def test_disconnecting_a_worker_while_forking_another_lets_both_exit_0() -> None
     """Ports test-cluster-disconnect-race.js (without the server): forking a second worker
     while disconnecting the first, then disconnecting the second at 'online', ends with
     both exiting 0."""
-    assert_ok(run_program("life_disconnect_race.py", timeout=TIMEOUT))
+    assert_ok(run_program("servers_disconnect_race.py", "no-server", timeout=TIMEOUT))
 
 
 def test_cluster_disconnect_right_after_fork_still_gives_disconnect_and_exit() -> None:
     """Ports test-cluster-disconnect-leak.js (without the server): cluster.disconnect()
     right after fork(), before the worker is online, still gives the worker's
     'disconnect' and 'exit' and the module's 'exit'; the worker exits 0."""
-    lines = assert_ok(run_program("life_disconnect_leak.py", timeout=TIMEOUT))
+    lines = assert_ok(run_program("servers_disconnect_leak.py", "no-server", timeout=TIMEOUT))
     assert lines == ["exit 0 None"]
 
 
