@@ -8,7 +8,8 @@ Node delivers no event before the main script's first run has finished, so a lis
 added right after ``fork()`` hears ``'fork'``. Python's main thread runs beside this
 one, so events are *held* instead: an event that fires while the main script is still
 running and nobody listens to it yet waits until a listener is added or the script ends
-(then, as in Node, an event nobody listens to is dropped).
+(then, as in Node, an event nobody listens to is dropped). What is held is bounded: a
+number of occurrences per event, and nothing for an emitter nobody can reach any more.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable
 from selectors import EVENT_READ, EVENT_WRITE
@@ -33,8 +35,17 @@ from ._emitter import EventEmitter
 
 T = TypeVar("T")
 
-# Occurrences of one event held before the script ends: beyond this, the oldest go.
-MAX_HELD_EVENTS = 100_000
+# Occurrences of one event held for one emitter before the script ends: beyond this,
+# the oldest go. A worker may send many messages before anyone listens; other events
+# come one or a few per worker, and a primary whose script never ends would otherwise
+# keep every exited worker that nobody listened to.
+MAX_HELD_MESSAGES = 100_000
+MAX_HELD_EVENTS = 1_000
+
+# Held occurrences are keyed by a weak reference to their emitter: the events of an
+# emitter that nobody can reach any more (an exited worker the program kept no
+# reference to) can never be heard, and go with it.
+HeldKey = tuple["weakref.ref[EventEmitter]", str]
 
 
 def flush_stdio() -> None:
@@ -97,7 +108,8 @@ class EventLoop:
         self._start_lock = threading.RLock()
         self.script_done = False
         self._stopped = False
-        self._held: dict[tuple[EventEmitter, str], deque[tuple[Any, ...]]] = {}
+        self._held: dict[HeldKey, deque[tuple[Any, ...]]] = {}
+        self._sweep_at = 64  # held keys at which unreachable emitters' keys are dropped
 
     # -- the thread -------------------------------------------------------------
 
@@ -289,7 +301,7 @@ class EventLoop:
             emitter.emit(event, *args)  # never held: with no listener it raises at once
             return
         if self._held:
-            key = (emitter, event)
+            key = (weakref.ref(emitter), event)
             held = self._held.get(key)
             if held is not None:
                 held.append(args)
@@ -298,27 +310,43 @@ class EventLoop:
         if emitter._events.get(event):  # has listeners (no lock: a hot path)
             _emit(emitter, event, *args)
         elif hold and not self.script_done:
-            self._held[(emitter, event)] = deque([args])
+            self._hold(emitter, event, args)
         # else: nobody listens and nobody will be waited for: dropped, as in Node
 
-    def _release(self, key: tuple[EventEmitter, str]) -> None:
+    def _hold(self, emitter: EventEmitter, event: str, args: tuple[Any, ...]) -> None:
+        if len(self._held) >= self._sweep_at:
+            self._forget_unreachable()
+        self._held[(weakref.ref(emitter), event)] = deque([args])
+
+    def _forget_unreachable(self) -> None:
+        """Drop what is held for emitters that are gone (now and then: as keys pile up)."""
+        for key in [key for key in self._held if key[0]() is None]:
+            del self._held[key]
+        self._sweep_at = 2 * len(self._held) + 64
+
+    def _release(self, key: HeldKey) -> None:
         """Emit the held occurrences of one event, if it is heard now."""
-        emitter, event = key
+        emitter, event = key[0](), key[1]
         held = self._held[key]
+        if emitter is None:  # gone: nobody can hear these any more
+            del self._held[key]
+            return
         if not (self.script_done or emitter.listener_count(event)):
-            if len(held) > MAX_HELD_EVENTS:
+            limit = MAX_HELD_MESSAGES if event == "message" else MAX_HELD_EVENTS
+            if len(held) > limit:
                 held.popleft()
-                _warn_dropped(event)
+                _warn_dropped(event, limit)
             return
         del self._held[key]
         while held:
             _emit(emitter, event, *held.popleft())
 
     def listener_added(self, emitter: EventEmitter, event: str) -> None:
-        if (emitter, event) in self._held:
-            self.call_soon(self._release_if_held, (emitter, event))
+        key = (weakref.ref(emitter), event)
+        if key in self._held:
+            self.call_soon(self._release_if_held, key)
 
-    def _release_if_held(self, key: tuple[EventEmitter, str]) -> None:
+    def _release_if_held(self, key: HeldKey) -> None:
         if key in self._held:
             self._release(key)
 
@@ -379,11 +407,11 @@ def _emit(emitter: EventEmitter, event: str, *args: Any) -> None:
 _dropped_warned: set[str] = set()
 
 
-def _warn_dropped(event: str) -> None:
+def _warn_dropped(event: str, limit: int) -> None:
     if event not in _dropped_warned:
         _dropped_warned.add(event)
         warnings.warn(
-            f"cluster: more than {MAX_HELD_EVENTS} {event!r} events arrived before any "
+            f"cluster: more than {limit} {event!r} events arrived before any "
             "listener and before the main script ended; dropping the oldest",
             RuntimeWarning,
             stacklevel=2,

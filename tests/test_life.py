@@ -424,8 +424,22 @@ def test_a_never_ending_primary_that_hears_every_event_keeps_no_exited_worker() 
     """docs/node-differences.md ("Held events"): a primary whose main script never ends
     holds the events nobody listens to; one that gives each of the module's events a
     listener keeps nothing of its exited workers (30 started one after another)."""
-    lines = assert_ok(run_program("life_never_ending_primary.py", timeout=TIMEOUT))
+    lines = assert_ok(run_program("life_never_ending_primary.py", "heard", timeout=TIMEOUT))
     assert lines == ["exited workers freed: 29"]
+
+
+def test_what_a_never_ending_primary_holds_is_bounded() -> None:
+    """docs/node-differences.md ("Held events"): while the main script runs, at most
+    1,000 occurrences of an event (other than 'message') are held for one emitter, the
+    oldest going with a RuntimeWarning, and an exited worker that the program cannot
+    reach is freed with what is held for it."""
+    result = run_program("life_never_ending_primary.py", "bounded", timeout=TIMEOUT)
+    assert assert_ok(result) == [
+        "setup events heard after the limit: 1001",
+        "exited workers freed: 24",
+    ]
+    assert "more than 1000 'setup' events arrived before any listener" in result.stderr
+    assert "more than 5 'online' events arrived before any listener" in result.stderr
 
 
 # -- signals ------------------------------------------------------------------------------------
