@@ -184,7 +184,7 @@ class Link:
         """Node's ``subprocess.send``: refuse bad input here, report a closed channel."""
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        keep_open = options is not None and _keep_open(options)
+        keep_open = _keep_open(options)
         kind, payload = encode_user(message, self.serialization)
         fds: list[int] = []
         written = callback  # the common case (no handle) needs no wrapper

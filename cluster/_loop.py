@@ -280,13 +280,7 @@ class EventLoop:
         """One occurrence told on two emitters (a worker and the module, a worker and
         its process), in that order. If either has a listener, the other does not
         hold it: someone already hears this event."""
-        heard = bool(first._events.get(event) or second._events.get(event))
-        if heard and not self._held:  # the common case, made short: emit on each
-            if first._events.get(event):
-                _emit(first, event, *first_args)
-            if second._events.get(event):  # (a listener of the first may have added one)
-                _emit(second, event, *second_args)
-            return
+        heard = first.has_listeners(event) or second.has_listeners(event)
         self.deliver(first, event, *first_args, hold=not heard)
         self.deliver(second, event, *second_args, hold=not heard)
 
@@ -307,7 +301,7 @@ class EventLoop:
                 held.append(args)
                 self._release(key)
                 return
-        if emitter._events.get(event):  # has listeners (no lock: a hot path)
+        if emitter.has_listeners(event):
             _emit(emitter, event, *args)
         elif hold and not self.script_done:
             self._hold(emitter, event, args)

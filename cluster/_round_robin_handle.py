@@ -296,8 +296,7 @@ class RoundRobinHandle:
         self.busy.add(route)
         self.cursor = index + 1
         os.close(fd)
-        if self.stall_check is None:
-            self._watch_stalls()
+        self._watch_stalls()
         return True
 
     def _watch_stalls(self) -> None:
