@@ -51,6 +51,7 @@ __all__ = [
     "process",
     "scheduling_policy",
     "setup_primary",
+    "supervise",
     "worker",
     "workers",
 ]
@@ -153,6 +154,18 @@ def disconnect(callback: Callable[[], Any] | None = None) -> None:
     if is_worker:
         raise RuntimeError("cluster.disconnect() can only be called in the primary")
     _primary.disconnect(callback)
+
+
+def supervise(workers: int | str = "max", **options: Any) -> int:
+    """Keep ``workers`` workers serving until SIGTERM/SIGINT or ``stop()``: restarts
+    with backoff, rolling reloads on SIGHUP, recycling, stuck-worker kills (see
+    :class:`cluster.supervisor.Supervisor` for the options). Blocks; returns the exit
+    status (0, or 1 after giving up on a crash loop). Primary only, main thread."""
+    if is_worker:
+        raise RuntimeError("cluster.supervise() can only be called in the primary")
+    from .supervisor import supervise as run
+
+    return run(workers, **options)
 
 
 #: The settings in force (Node's ``cluster.settings``): ``{}`` until the first

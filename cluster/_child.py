@@ -126,8 +126,11 @@ def _on_error(exc: BaseException) -> None:
 
 
 def _on_internal(message: dict[str, Any], handle: socket.socket | None) -> None:
-    if message.get("act") == "disconnect":
+    act = message.get("act")
+    if act == "disconnect":
         when_settled(lambda: _disconnect(primary_initiated=True))
+    elif act == "ping":  # a supervisor asks whether this process still answers
+        _link().send_internal({"ack": message.get("seq")})
     else:
         _listen.on_internal(message, handle)
 

@@ -328,8 +328,19 @@ def _remove_worker(worker: PrimaryWorker) -> None:
 def _maybe_idle(worker: PrimaryWorker) -> None:
     if worker.is_dead() and not worker.is_connected():
         _running.discard(worker)
+    _check_idle()
+
+
+def _check_idle() -> None:
     if not _running and not _servers.has_handles():
         _idle.set()
+
+
+def keep_servers_open(keep: bool) -> None:
+    """While ``keep``, a server whose workers have all gone stays open for the next
+    worker (the supervisor's restarts); then servers nobody serves close (loop thread)."""
+    _servers.keep_open(keep)
+    _check_idle()
 
 
 def disconnect(callback: Callable[[], Any] | None = None) -> None:

@@ -74,6 +74,9 @@ class Route:
         self.unit = 0  # queued bytes per connection, learned on the first send
         self.waiting_since = time.monotonic()
         self.skip_until = 0.0
+        # Since when the worker has taken none of what it was given, across take-backs
+        # (None while it keeps up): what a supervisor asks to tell a stuck worker.
+        self.stuck_since: float | None = None
 
     def queued_bytes(self) -> int:
         fcntl.ioctl(self._fd, _TIOCOUTQ, self._outq, True)  # into a buffer: no bytes to unpack
@@ -97,12 +100,19 @@ class Route:
         """True when connections wait here and the worker has taken none for a while."""
         queued = self.queued_bytes()
         if not queued:
-            self.taken = self.sent
+            if self.taken != self.sent:  # the worker took what was sent since last time
+                self.taken, self.stuck_since = self.sent, None
             return False
         taken = self.sent - (round(queued / self.unit) if self.unit else self.sent)
         if taken > self.taken:
-            self.taken, self.waiting_since = taken, now
+            self.taken, self.waiting_since, self.stuck_since = taken, now, None
         return now - self.waiting_since >= STALL_AFTER
+
+    def not_taking_since(self, now: float) -> float | None:
+        """Since when the worker has taken none of the connections given to it, or None."""
+        if self.stalled(now):
+            return self.stuck_since or self.waiting_since
+        return self.stuck_since
 
     def end_skip(self) -> None:
         """The back-off after a stall is over: the route takes its turns again."""
@@ -186,7 +196,8 @@ class RoundRobinHandle:
             self._flush_pending()
 
     def remove(self, worker: Any, retire: bool = False) -> bool:
-        """Stop routing to ``worker``; True (and everything closed) if it was the last.
+        """Stop routing to ``worker``; True if it was the last (then :meth:`close` it,
+        or keep it open for workers to come: what it accepts meanwhile waits).
 
         ``retire``: the worker may still be blocked in ``accept()`` on its end, which
         must not see end-of-file; keep our end open until :func:`release` (the worker
@@ -206,7 +217,6 @@ class RoundRobinHandle:
         if self.routes:
             self._flush_pending()
             return False
-        self.close()
         return True
 
     def close(self) -> None:
@@ -322,6 +332,7 @@ class RoundRobinHandle:
                 len(returned),
             )
             route.skip_until = now + STALL_BACKOFF
+            route.stuck_since = route.stuck_since or route.waiting_since
             loop.call_later(STALL_BACKOFF, route.end_skip)
             route.taken = route.sent
             self.pending.extendleft(reversed(returned))

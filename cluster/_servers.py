@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any
 
 from ._loop import loop
@@ -20,6 +21,9 @@ from ._worker import Address
 Handle = RoundRobinHandle | SharedHandle
 
 handles: dict[str, Handle] = {}
+# True while a supervisor keeps the servers: a handle whose last worker has gone stays
+# open for the next one (connections wait in the kernel's backlog or in the handle).
+_kept_open = False
 
 
 def has_handles() -> bool:
@@ -104,7 +108,48 @@ def _listening(worker: Any, message: dict[str, Any]) -> None:
 def _close(worker: Any, key: str) -> None:
     handle = handles.get(key)
     if handle is not None and handle.remove(worker):
-        del handles[key]
+        _closed_if_unused(key)
+
+
+def _closed_if_unused(key: str) -> None:
+    if not _kept_open:
+        handles.pop(key).close()
+
+
+def keep_open(keep: bool) -> None:
+    """Keep the servers of workers that all left open (``True``), or close those that
+    no worker serves any more, now and from now on (``False``). Loop thread."""
+    global _kept_open
+    _kept_open = keep
+    if not keep:
+        for key, handle in list(handles.items()):
+            if not _served(handle):
+                _closed_if_unused(key)
+
+
+def _served(handle: Handle) -> bool:
+    return bool(handle.routes if isinstance(handle, RoundRobinHandle) else handle.workers)
+
+
+def _routes_of(worker: Any) -> list[Any]:
+    return [
+        handle.routes[worker]
+        for handle in handles.values()
+        if isinstance(handle, RoundRobinHandle) and worker in handle.routes
+    ]
+
+
+def connections_handed(worker: Any) -> int:
+    """How many connections the primary has handed to ``worker`` (round-robin)."""
+    return sum(route.sent for route in _routes_of(worker))
+
+
+def not_taking_since(worker: Any) -> float | None:
+    """Since when (``time.monotonic()``) ``worker`` has taken none of the connections
+    handed to it, on any of its round-robin servers; None while it keeps up."""
+    now = time.monotonic()
+    times = [t for route in _routes_of(worker) if (t := route.not_taking_since(now)) is not None]
+    return min(times, default=None)
 
 
 def remove_worker(worker: Any, gone: bool = True) -> None:
@@ -112,6 +157,6 @@ def remove_worker(worker: Any, gone: bool = True) -> None:
     (``gone``), or the primary has just asked it to disconnect."""
     for key, handle in list(handles.items()):
         if handle.serves(worker) and handle.remove(worker, retire=not gone):
-            del handles[key]
+            _closed_if_unused(key)
     if gone:
         release(worker)

@@ -82,9 +82,9 @@ class SharedHandle:
         """``worker`` listens: nothing to do, it accepts for itself."""
 
     def remove(self, worker: Any, retire: bool = False) -> bool:
-        """Forget ``worker``; True (and the socket closed) when it was the last one."""
+        """Forget ``worker``; True when it was the last one (then :meth:`close` it)."""
         self.workers.discard(worker)
-        if self.workers:
-            return False
+        return not self.workers
+
+    def close(self) -> None:
         close_server_socket(self.sock, self.path)
-        return True

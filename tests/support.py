@@ -43,14 +43,16 @@ def assert_ok(result: subprocess.CompletedProcess[str]) -> list[str]:
 class Running:
     """A program running in the background in its own session, read line by line."""
 
-    def __init__(self, path: str, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str, *args: str, env: dict[str, str] | None = None, merge_stderr: bool = False
+    ) -> None:
         import queue
         import threading
 
         self.proc = subprocess.Popen(
             [sys.executable, "-u", path, *args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
             env={**os.environ, **(env or {})},
@@ -60,7 +62,8 @@ class Running:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stderr: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        if not merge_stderr:
+            threading.Thread(target=self._pump_stderr, daemon=True).start()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
@@ -76,15 +79,25 @@ class Running:
     def stderr(self) -> str:
         return "".join(self._stderr)
 
+    @property
+    def output(self) -> str:
+        """Every line read so far, and stderr."""
+        return "\n".join(self.lines) + "\n" + self.stderr
+
     def wait_for(
-        self, predicate: Callable[[str], bool], count: int = 1, timeout: float = 20
+        self,
+        predicate: Callable[[str], bool],
+        count: int = 1,
+        timeout: float = 20,
+        new_only: bool = False,
     ) -> list[str]:
-        """The first ``count`` lines (seen so far or coming) that satisfy ``predicate``."""
+        """The first ``count`` lines (seen so far, unless ``new_only``, or coming) that
+        satisfy ``predicate``."""
         import queue
         import time
 
         deadline = time.monotonic() + timeout
-        matched = [line for line in self.lines if predicate(line)]
+        matched = [] if new_only else [line for line in self.lines if predicate(line)]
         while len(matched) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -134,3 +147,86 @@ def http_get(port: int, path: str = "/", host: str = "127.0.0.1", timeout: float
 
     with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=timeout) as response:
         return str(response.read().decode())
+
+
+def raw_get(port: int, path: str = "/", timeout: float = 10) -> str:
+    """One HTTP/1.0 request on a fresh connection; the body (the server closes)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.0 200"):
+        raise OSError(f"bad response: {head[:40]!r}")
+    return body.decode()
+
+
+class Load:
+    """Steady load: ``clients`` threads, each sending requests on fresh connections
+    until ``total`` are done (or :meth:`stop`). Counts answers by body, and failures."""
+
+    def __init__(self, port: int, clients: int = 8, total: int = 10_000) -> None:
+        import collections
+        import threading
+
+        self.port = port
+        self.answers: collections.Counter[str] = collections.Counter()
+        self.failures: list[str] = []
+        self._left = total
+        self.lock = self._lock = threading.Condition()  # notified at every finished request
+        self._stopped = threading.Event()
+        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(clients)]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def done(self) -> int:
+        with self._lock:
+            return self._done()
+
+    def _done(self) -> int:
+        return sum(self.answers.values()) + len(self.failures)
+
+    def _take(self) -> bool:
+        with self._lock:
+            if self._stopped.is_set() or self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+    def _client(self) -> None:
+        while self._take():
+            try:
+                body = raw_get(self.port).strip()
+            except OSError as exc:
+                with self._lock:
+                    self.failures.append(repr(exc))
+                    self._lock.notify_all()
+                continue
+            with self._lock:
+                self.answers[body] += 1
+                self._lock.notify_all()
+
+    def wait_done(self, at_least: int, timeout: float = 30) -> None:
+        """Block until ``at_least`` requests have finished (answered or failed)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._done() >= at_least, timeout):
+                raise AssertionError(f"only {self._done()} requests done in {timeout}s")
+
+    def finish(self, timeout: float = 60) -> None:
+        """Wait for every request (or until :meth:`stop`) to finish."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.finish()
+
+
+def cluster_cli(*args: str, env: dict[str, str] | None = None) -> Running:
+    """``python -m cluster ARGS`` in the background, its log (stderr) and the workers'
+    output read as one stream of lines."""
+    return Running("-m", "cluster", *args, env=env, merge_stderr=True)
