@@ -191,8 +191,14 @@ class Supervisor(EventEmitter):
         return self
 
     def run(self) -> int:
-        """``start()``, then wait until the supervisor stops; returns the exit status."""
+        """``start()``, then wait until the supervisor stops; returns the exit status.
+
+        The main thread is the supervisor's from here on, as if the main script had
+        ended: from now on an event that nobody listens to is dropped, as in Node, not
+        held for a listener to come (a supervisor that runs for months must not keep
+        every exited worker's events)."""
         self.start()
+        loop.end_of_script()
         while not self._done.wait(SIGNAL_LATENCY):
             pass
         return self._status or 0

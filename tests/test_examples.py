@@ -99,3 +99,30 @@ def test_every_example_is_tested() -> None:
     source = "".join(path.read_text() for path in here.glob("test_*examples.py"))
     for path in EXAMPLES.glob("*.py"):
         assert path.name in source, f"{path.name} has no test"
+
+
+def test_supervised_server_reloads_and_stops_gracefully() -> None:
+    """examples/supervised_server.py: its workers answer; SIGHUP replaces them all (new
+    pids answer); SIGTERM stops it with status 0."""
+    port = free_port()
+    running = Running(example("supervised_server.py"), env={"PORT": str(port)},
+                      merge_stderr=True)
+    try:
+        workers = cluster_count()
+        running.wait_for(lambda line: "is ready" in line, count=workers)
+        before = pids_answering(port, workers)
+        running.proc.send_signal(signal.SIGHUP)
+        running.wait_for(lambda line: "reload done" in line, timeout=30)
+        after = pids_answering(port, workers)
+        assert before.isdisjoint(after)
+        running.proc.send_signal(signal.SIGTERM)
+        assert running.finish() == 0
+        assert "cluster: stopped" in running.output
+    finally:
+        running.kill()
+
+
+def cluster_count() -> int:
+    import cluster
+
+    return cluster.available_parallelism()
