@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from ._units import seconds, size_bytes
+from ._units import seconds, size_bytes, worker_count
 
 USAGE_ERROR = 2
 
@@ -57,12 +57,6 @@ def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return check
 
 
-def _workers(text: str) -> int | str:
-    if text == "max" or (text.isdigit() and int(text) >= 1):
-        return text if text == "max" else int(text)
-    raise ValueError(f"invalid worker count {text!r}: a whole number from 1, or max")
-
-
 def _whole(text: str) -> int:
     if text.isdigit():
         return int(text)
@@ -82,7 +76,7 @@ _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
     (
         ("-w", "--workers"),
         "workers",
-        _workers,
+        worker_count,
         "max",
         "how many workers: a number, or max (the CPUs this process may use) [max]",
     ),

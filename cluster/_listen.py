@@ -102,6 +102,7 @@ _served = False
 _connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 _draining: set[int] = set()
 _drained: Callable[[], None] | None = None
+_accepts_underway = 0  # accept() calls that may yet bring a connection to wait for
 
 
 # -- opting out -------------------------------------------------------------------------
@@ -328,25 +329,62 @@ def _announce(server: _Server, backlog: int | None = None) -> None:
 
 
 def _accept(self: socket.socket) -> tuple[socket.socket, Any]:
+    global _accepts_underway
     server = _server_of(self)
     if server is None:
         return _original["accept"](self)  # type: ignore[no-any-return]
-    if server.policy == "shared":
+    if server.policy == "shared" and self.gettimeout() is None:
+        # Parked, a blocking accept() on a shared socket waits for good, so it cannot
+        # be counted as underway: a disconnect racing it may end the worker under
+        # the connection it had just accepted.
         conn, address = _original["accept"](self)
-    else:
-        conn, address = _receive_connection(self, server)
-    _connections.add(conn)
-    return conn, address
+        _accept_ended(conn, counted=False)
+        return conn, address
+    with _lock:
+        _accepts_underway += 1
+    received: tuple[socket.socket, Any] | None = None
+    try:
+        if server.policy == "shared":
+            received = _original["accept"](self)
+        else:
+            received = _receive_connection(self, server)
+    finally:
+        _accept_ended(received[0] if received else None)
+    if received is None:
+        # The server was closed (parked) under a blocked accept(): wait on what stands
+        # there now, as on a closed server.
+        return _original["accept"](self)  # type: ignore[no-any-return]
+    return received
 
 
-def _receive_connection(sock: socket.socket, server: _Server) -> tuple[socket.socket, Any]:
-    """Take one connection the primary handed to this server (honours the timeout)."""
+def _accept_ended(conn: socket.socket | None, counted: bool = True) -> None:
+    """Count the connection an accept() took, for a graceful disconnect: one that
+    began before the servers were parked may still bring one, which the drain must
+    wait for."""
+    global _accepts_underway
+    with _lock:
+        if counted:
+            _accepts_underway -= 1
+        if conn is not None:
+            _connections.add(conn)
+            if _drained is not None:
+                _drain(conn)
+        done = _drain_done()
+    if done is not None:
+        loop.call_soon(done)
+
+
+def _receive_connection(
+    sock: socket.socket, server: _Server
+) -> tuple[socket.socket, Any] | None:
+    """Take one connection the primary handed to this server (honours the timeout);
+    None if the server was parked under this call."""
     try:
         data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
     except OSError:
         if _server_of(sock) is not None:
             raise
-        data, ancdata = b"", []  # parked under a blocked accept(): see below
+        return None
     fds = array.array("i")
     for level, kind, payload in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
@@ -356,9 +394,7 @@ def _receive_connection(sock: socket.socket, server: _Server) -> tuple[socket.so
             raise ConnectionAbortedError(
                 errno.ECONNABORTED, "the primary no longer routes connections to this server"
             )
-        # The server was closed (parked) under a blocked accept(): wait on what stands
-        # there now, as on a closed server.
-        return _original["accept"](sock)  # type: ignore[no-any-return]
+        return None
     conn = socket.socket(server.family, server.kind, sock.proto, fileno=fds[0])
     if socket.getdefaulttimeout() is None and sock.gettimeout():
         conn.setblocking(True)
@@ -509,19 +545,35 @@ def close_all(done: Callable[[], None]) -> None:
         _servers.clear()
         _server_ids.clear()
         _detached.clear()
+        _drained = done
     for _fd, server in servers:
         _forget(server)
     if servers:
         _wake_blocked_threads()
-    open_now = [conn for conn in list(_connections) if conn.fileno() != -1]
-    if not open_now:
-        done()
-        return
     with _lock:
-        _drained = done
-        for conn in open_now:
-            _draining.add(id(conn))
-            weakref.finalize(conn, _connection_closed, id(conn))
+        for conn in list(_connections):
+            if conn.fileno() != -1:
+                _drain(conn)
+        now_done = _drain_done()
+    if now_done is not None:
+        now_done()
+
+
+def _drain(conn: socket.socket) -> None:
+    """Wait for ``conn`` to close before the disconnect goes on (under ``_lock``)."""
+    if id(conn) not in _draining:
+        _draining.add(id(conn))
+        weakref.finalize(conn, _connection_closed, id(conn))
+
+
+def _drain_done() -> Callable[[], None] | None:
+    """The drain's callback, taken, once no connection and no accept() is left
+    (under ``_lock``)."""
+    global _drained
+    if _drained is None or _draining or _accepts_underway:
+        return None
+    done, _drained = _drained, None
+    return done
 
 
 def _park(fd: int) -> None:
@@ -547,11 +599,10 @@ def _wake_blocked_threads() -> None:
 
 
 def _connection_closed(conn_id: int) -> None:
-    global _drained
     with _lock:
         if conn_id not in _draining:
             return
         _draining.discard(conn_id)
-        done, _drained = (_drained, None) if not _draining else (None, _drained)
+        done = _drain_done()
     if done is not None:
         loop.call_soon(done)

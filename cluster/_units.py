@@ -1,4 +1,4 @@
-"""Durations (``"30s"``, ``"500ms"``, ``"5m"``) and sizes (``"512M"``, ``"1G"``) as numbers.
+"""Durations (``"30s"``, ``"500ms"``), sizes (``"512M"``) and worker counts as numbers.
 
 Both the supervisor's keyword arguments and the command line take them, so that a
 value means the same thing wherever it is written. A bad value raises ``ValueError``
@@ -8,6 +8,8 @@ naming it and saying what is accepted.
 from __future__ import annotations
 
 import re
+
+from ._parallelism import available_parallelism
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*$", re.IGNORECASE)
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -42,3 +44,13 @@ def size_bytes(value: int | str, what: str = "size") -> int:
     raise ValueError(
         f"invalid {what} {value!r}: use bytes, or a number with K, M, G or T (e.g. 512M)"
     )
+
+
+def worker_count(value: int | str) -> int:
+    """``4``, ``"4"`` or ``"max"`` (the CPUs this process may use) as a number of workers."""
+    if value == "max":
+        return available_parallelism()
+    number = int(value) if isinstance(value, str) and value.isdigit() else value
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+        return number
+    raise ValueError(f"invalid worker count {value!r}: a whole number from 1, or max")

@@ -39,10 +39,9 @@ from . import _primary, _servers
 from ._emitter import EventEmitter
 from ._loop import Timer, loop
 from ._output import PrefixedOutput
-from ._parallelism import available_parallelism
 from ._process import process
 from ._restart_policy import Backoff, BootFailures, exit_kind
-from ._units import seconds, size_bytes
+from ._units import seconds, size_bytes, worker_count
 from ._worker import Worker
 
 __all__ = ["Supervisor", "supervise"]
@@ -128,7 +127,7 @@ class Supervisor(EventEmitter):
         handle_signals: bool = True,
     ) -> None:
         super().__init__()
-        self._wanted = _worker_count(workers)
+        self._wanted = worker_count(workers)
         if ready not in READY_ON:
             raise ValueError(f"ready must be one of {READY_ON}, not {ready!r}")
         self._ready_on = ready
@@ -220,7 +219,7 @@ class Supervisor(EventEmitter):
 
     def scale(self, workers: int) -> None:
         """Keep ``workers`` workers from now on (SIGTTIN/SIGTTOU add or remove one)."""
-        count = _worker_count(workers)
+        count = worker_count(workers)
         loop.call_soon(self._scale, count)
 
     def stop(self) -> None:
@@ -649,16 +648,6 @@ def supervise(workers: int | str = "max", **options: Any) -> int:
 
 
 # -- validating options ------------------------------------------------------------------
-
-
-def _worker_count(value: int | str) -> int:
-    if value == "max":
-        return available_parallelism()
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    raise ValueError(f"workers must be a whole number from 1, or 'max', not {value!r}")
 
 
 def _count(value: Any, name: str, least: int) -> int:
