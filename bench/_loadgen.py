@@ -4,7 +4,10 @@
     python _loadgen.py --port P --connections 32 --mode keepalive --duration 5
 
 ``close``: every request on a new connection (``Connection: close``), until
-``--requests`` are done or ``--duration`` seconds pass. ``keepalive``: each of the
+``--requests`` are done or ``--duration`` seconds pass; with ``--timeline PATH``, it
+also writes one line per request to PATH: its start (``time.monotonic()``, the
+system's clock, which other processes read too), its latency in seconds, and 1 if it
+was answered or 0 if it failed (reload.py's reading). ``keepalive``: each of the
 ``--connections`` connections sends request after request until ``--duration`` (or
 ``--requests``). Prints one JSON line: completed, errors, elapsed, rps. It is much
 slower than ``wrk``/``ab`` (a Python client on the same cores), so figures made with
@@ -37,6 +40,7 @@ async def read_response(reader: asyncio.StreamReader) -> bool:
 
 async def main(args: argparse.Namespace) -> dict[str, float]:
     stats = {"completed": 0, "errors": 0}
+    timeline: list[tuple[float, float, int]] = []
     started = time.perf_counter()
     deadline = started + args.duration
     budget = [args.requests]
@@ -49,14 +53,17 @@ async def main(args: argparse.Namespace) -> dict[str, float]:
 
     async def close_client() -> None:
         while take():
+            begun = time.monotonic()
+            ok = False
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
                 writer.write(REQUEST_CLOSE)
                 ok = await asyncio.wait_for(read_response(reader), args.timeout)
                 writer.close()
-                stats["completed" if ok else "errors"] += 1
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
-                stats["errors"] += 1
+                pass
+            stats["completed" if ok else "errors"] += 1
+            timeline.append((begun, time.monotonic() - begun, int(ok)))
 
     async def keepalive_client() -> None:
         try:
@@ -77,6 +84,9 @@ async def main(args: argparse.Namespace) -> dict[str, float]:
     client = close_client if args.mode == "close" else keepalive_client
     await asyncio.gather(*(client() for _ in range(args.connections)))
     elapsed = time.perf_counter() - started
+    if args.timeline:
+        with open(args.timeline, "w") as out:
+            out.writelines(f"{begun:.6f} {took:.6f} {ok}\n" for begun, took, ok in timeline)
     return {**stats, "elapsed": elapsed, "rps": stats["completed"] / elapsed if elapsed else 0.0}
 
 
@@ -88,4 +98,5 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=10**9)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--timeline", help="close mode: one line per request to this file")
     print(json.dumps(asyncio.run(main(parser.parse_args()))), flush=True)

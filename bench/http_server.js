@@ -1,9 +1,10 @@
 // The Node side of the HTTP benchmarks (handoff, keepalive, startup, scale): the same
 // program as http_server.py, with Node's own cluster module.
 //
-//   node http_server.js --workers N [--kind net|http]
+//   node http_server.js --workers N [--kind net|http] [--port P]
 //
-// N workers serve a minimal HTTP server on one shared port (port 0, 127.0.0.1);
+// N workers serve a minimal HTTP server on one shared port (--port, 0 by default, on
+// 127.0.0.1); reload_server.js requires it for that server;
 // --workers 0 runs the server in a single process, no cluster. The scheduling policy
 // comes from NODE_CLUSTER_SCHED_POLICY (rr, the default, or none), as in Node.
 //
@@ -74,7 +75,7 @@ function httpServer() {
 
 function serve(single) {
   const server = kind === 'http' ? httpServer() : netServer();
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 511 }, () => {
+  server.listen({ port: Number(option('--port', '0')), host: '127.0.0.1', backlog: 511 }, () => {
     if (single) emit({ event: 'ready', port: server.address().port, pid: process.pid, workers: [] });
   });
 }
@@ -122,12 +123,16 @@ function primary(count) {
   });
 }
 
-if (cluster.isWorker) {
-  serve(false);
-} else if (workers === 0) {
-  process.stdin.on('data', () => {});
-  process.stdin.on('end', () => process.exit(0));
-  serve(true);
-} else {
-  primary(workers);
+module.exports = { emit, option, serve };
+
+if (require.main === module) {
+  if (cluster.isWorker) {
+    serve(false);
+  } else if (workers === 0) {
+    process.stdin.on('data', () => {});
+    process.stdin.on('end', () => process.exit(0));
+    serve(true);
+  } else {
+    primary(workers);
+  }
 }

@@ -1,8 +1,8 @@
 """The Python side of the HTTP benchmarks (handoff, keepalive, startup, scale).
 
 ``python http_server.py --workers N``: a cluster primary with N workers, each serving a
-minimal HTTP server on one shared port (port 0, 127.0.0.1); ``--workers 0``: the same
-server in a single process, no cluster. The scheduling policy comes from
+minimal HTTP server on one shared port (``--port``, 0 by default, on 127.0.0.1);
+``--workers 0``: the same server in a single process, no cluster. The scheduling policy comes from
 ``NODE_CLUSTER_SCHED_POLICY`` (``rr``, the default, or ``none``).
 
 The server is as light as Python allows: a ``selectors`` (epoll) loop over raw sockets
@@ -64,7 +64,7 @@ def serve(single: bool, route: socket.socket | None = None) -> None:
     if route is None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
+        listener.bind(("127.0.0.1", int(option("--port", "0"))))
         listener.listen(511)  # Node's default backlog
         accept = listener.accept
     else:

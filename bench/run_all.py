@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as c  # noqa: E402
 
-SCRIPTS = ["handoff.py", "keepalive.py", "ipc.py", "startup.py", "scale.py"]
+SCRIPTS = ["handoff.py", "keepalive.py", "ipc.py", "startup.py", "scale.py", "reload.py"]
 SCRIPT_TIMEOUT = 1800  # seconds; a full run of the slowest takes a few minutes
 
 

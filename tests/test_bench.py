@@ -24,7 +24,8 @@ SCRIPTS = [
     ("ipc.py", ["### ipc: messages between the primary and one worker"]),
     ("startup.py", ["### startup: milliseconds from fork()"]),
     ("scale.py", ["### scale: 4 workers, 200 connections held open"]),
-    ("run_all.py", ["## cluster benchmarks (quick)", "### handoff:", "### scale:"]),
+    ("reload.py", ["### reload: 2 workers", "### reload: ratios"]),
+    ("run_all.py", ["## cluster benchmarks (quick)", "### handoff:", "### scale:", "### reload:"]),
 ]
 
 
