@@ -12,6 +12,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+from . import _systemd
+
 
 @dataclass(frozen=True)
 class ServerSpec:
@@ -35,6 +37,9 @@ class ServerSpec:
         """A socket bound as asked (the primary's side of the worker's ``bind()``)."""
         if self.adopted is not None:
             return self.adopted
+        inherited = _systemd.take_inherited(self.family, self.type, self.address)
+        if inherited is not None:
+            return inherited
         sock = socket.socket(self.family, self.type)
         try:
             if self.family != socket.AF_UNIX and (
@@ -52,7 +57,10 @@ class ServerSpec:
 
 
 def close_server_socket(sock: socket.socket, path: str | None) -> None:
-    """Close a server socket; a Unix socket's file goes with it, as Node's does."""
+    """Close a server socket; a Unix socket's file goes with it, as Node's does. One
+    that systemd passed stays open for the next worker, and its file stays."""
+    if _systemd.keep_inherited(sock):
+        return
     sock.close()
     if path:
         with contextlib.suppress(OSError):

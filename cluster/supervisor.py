@@ -35,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from . import _primary, _servers
+from . import _primary, _servers, _systemd
 from ._emitter import EventEmitter
 from ._loop import Timer, loop
 from ._output import PrefixedOutput
@@ -99,7 +99,8 @@ class Supervisor(EventEmitter):
     Events (Node's style; listeners run on the cluster's event thread):
     ``'spawn'(worker, reason)``, ``'ready'(worker)``, ``'exit'(worker, code, signal,
     reason)``, ``'stuck'(worker)``, ``'reloadStart'()``, ``'reloadEnd'(completed)``,
-    ``'scale'(new, old)``, ``'giveUp'(message)``, ``'stop'(status)``.
+    ``'scale'(new, old)``, ``'giveUp'(message)``, ``'stopping'()`` (the workers are
+    told to drain), ``'stop'(status)`` (they have all exited).
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class Supervisor(EventEmitter):
         self._status: int | None = None
         self._done = threading.Event()
         self._ticker: Timer | None = None
+        self._notifier: _systemd.Notifier | None = None
 
     # -- what callers may ask (any thread) -----------------------------------------------
 
@@ -185,6 +187,8 @@ class Supervisor(EventEmitter):
             raise RuntimeError("this Supervisor has been started already")
         if self._handle_signals:
             self._listen_to_signals()
+        _systemd.inherited_sockets()  # taken now, so that no worker inherits LISTEN_*
+        self._notifier = _systemd.Notifier.from_environment(self)
         self._phase = "starting"
         loop.run_sync(self._start)
         return self
@@ -307,14 +311,14 @@ class Supervisor(EventEmitter):
         log.info(
             "cluster: worker %d (pid %d) is ready", member.worker.id, member.worker.process.pid
         )
+        if self._phase == "starting" and all(m.ready_at for m in self._members):
+            self._phase = "running"  # before 'ready': its listeners see the phase
         self.emit("ready", member.worker)
         old = member.replaces
         if old is not None:
             member.replaces = None
             self._slots_take(member)
             self._retire(old, "reload" if old.recycle is None else "recycle")
-        if self._phase == "starting" and all(m.ready_at for m in self._members):
-            self._phase = "running"
         self._pump_replacements()
 
     def _slots_take(self, member: _Member) -> None:
@@ -600,6 +604,7 @@ class Supervisor(EventEmitter):
         self._status = status
         self._phase = "stopping"
         log.info("cluster: stopping: draining %d workers", len(self._members))
+        self.emit("stopping")
         if self._ticker is not None:
             self._ticker.cancel()
         for slot in self._slots.values():

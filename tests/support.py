@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -44,13 +44,19 @@ class Running:
     """A program running in the background in its own session, read line by line."""
 
     def __init__(
-        self, path: str, *args: str, env: dict[str, str] | None = None, merge_stderr: bool = False
+        self,
+        path: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        merge_stderr: bool = False,
+        launcher: Sequence[str] = (),
     ) -> None:
+        """``launcher``: a command that runs Python's (``systemd-socket-activate -l ...``)."""
         import queue
         import threading
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", path, *args],
+            [*launcher, sys.executable, "-u", path, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -226,7 +232,9 @@ class Load:
         self.finish()
 
 
-def cluster_cli(*args: str, env: dict[str, str] | None = None) -> Running:
+def cluster_cli(
+    *args: str, env: dict[str, str] | None = None, launcher: Sequence[str] = ()
+) -> Running:
     """``python -m cluster ARGS`` in the background, its log (stderr) and the workers'
     output read as one stream of lines."""
-    return Running("-m", "cluster", *args, env=env, merge_stderr=True)
+    return Running("-m", "cluster", *args, env=env, merge_stderr=True, launcher=launcher)

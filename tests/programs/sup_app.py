@@ -1,5 +1,6 @@
 """An unmodified server program, as a user would run it under ``python -m cluster``:
-no ``import cluster`` anywhere. ``sup_app.py PORT``.
+no ``import cluster`` anywhere. ``sup_app.py PORT`` serves 127.0.0.1:PORT;
+``sup_app.py /PATH`` serves the Unix socket PATH.
 
 - ``GET /`` answers this process's pid.
 - ``GET /sleep/<seconds>`` answers after that long (a request in flight).
@@ -12,11 +13,12 @@ boot failure the test can switch on and off), and waits ``SUP_BOOT_DELAY`` secon
 """
 
 import os
+import socketserver
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-PORT = int(sys.argv[1])
+ADDRESS = sys.argv[1]
 KEPT = []
 
 failure_switch = os.environ.get("SUP_FAIL_BOOT")
@@ -48,4 +50,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 print(f"serving {os.getpid()}", flush=True)
-HTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+if ADDRESS.startswith("/"):
+    socketserver.UnixStreamServer(ADDRESS, Handler).serve_forever()
+else:
+    HTTPServer(("127.0.0.1", int(ADDRESS)), Handler).serve_forever()
