@@ -181,12 +181,18 @@ if cluster.is_primary:
         assert queued[2] == QUEUE - 1 and loaded == {2: 100}, (queued, loaded)
     elif SCENE == "disconnect":
         clients = queue_behind_worker_1(first, port)
-        first.on("exit", must_call(lambda code, signal: print("worker 1 exit", code, signal)))
+        exits = []
+        exited = threading.Event()
+        first.on(
+            "exit", must_call(lambda code, signal: (exits.append((code, signal)), exited.set()))
+        )
         first.disconnect()
         first.send("release")
         answers = Counter(
             a if isinstance(a, str) else a[0] for a in (answer_of(sock) for sock in clients)
         )
+        assert exited.wait(TIMEOUT)
+        print("worker 1 exit", *exits[0])
         print("answers", sorted(answers.items(), key=str))
         assert answers == {1: 1, 2: QUEUE - 1}, answers
     cluster.disconnect(must_call())
