@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import signal as _signal
+import socket as _socket
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ from ._worker import Address, Worker
 
 __all__ = [
     "SCHED_NONE",
+    "SCHED_REUSEPORT",
     "SCHED_RR",
     "Address",
     "ChannelClosedError",
@@ -60,6 +62,10 @@ __all__ = [
 SCHED_RR = 2
 #: Share the listening socket; workers accept for themselves.
 SCHED_NONE = 1
+#: Linux: one ``SO_REUSEPORT`` socket per worker; the kernel balances, and the primary
+#: hands on what is queued for a worker that leaves.
+SCHED_REUSEPORT = 3
+_POLICIES = {"rr": SCHED_RR, "none": SCHED_NONE, "reuseport": SCHED_REUSEPORT}
 
 #: True in a process started by ``fork()``.
 is_worker: bool = _child.is_worker_environment()
@@ -72,15 +78,17 @@ is_master: bool = is_primary
 
 
 def _policy_from_environment() -> int:
-    """``NODE_CLUSTER_SCHED_POLICY`` (or its twin ``CLUSTER_SCHED_POLICY``): rr or none."""
+    """``NODE_CLUSTER_SCHED_POLICY`` (or its twin ``CLUSTER_SCHED_POLICY``): rr, none
+    or reuseport."""
     for name in ("CLUSTER_SCHED_POLICY", "NODE_CLUSTER_SCHED_POLICY"):
         value = os.environ.get(name, "").strip().lower()
-        if value in ("rr", "none"):
-            return SCHED_RR if value == "rr" else SCHED_NONE
+        if value in _POLICIES:
+            return _POLICIES[value]
     return SCHED_RR
 
 
-#: How connections are spread over workers: ``SCHED_RR`` or ``SCHED_NONE``. Set it before
+#: How connections are spread over workers: ``SCHED_RR``, ``SCHED_NONE`` or
+#: ``SCHED_REUSEPORT``. Set it before
 #: the first ``fork()``/``setup_primary()``; it is frozen then, as in Node.
 scheduling_policy: int = _policy_from_environment()
 _policy_at_import = scheduling_policy
@@ -93,8 +101,13 @@ def _freeze_scheduling_policy() -> int:
         module = sys.modules[__name__]
         camel = getattr(module, "schedulingPolicy", _policy_at_import)
         policy = camel if camel != _policy_at_import else module.scheduling_policy
-        if policy not in (SCHED_RR, SCHED_NONE):
-            raise ValueError(f"bad cluster.scheduling_policy: {policy!r} (SCHED_RR or SCHED_NONE)")
+        if policy not in _POLICIES.values() or isinstance(policy, bool):
+            raise ValueError(
+                f"bad cluster.scheduling_policy: {policy!r} "
+                "(SCHED_RR, SCHED_NONE or SCHED_REUSEPORT)"
+            )
+        if policy == SCHED_REUSEPORT and not hasattr(_socket, "SO_REUSEPORT"):
+            raise ValueError("cluster.SCHED_REUSEPORT needs SO_REUSEPORT (Linux)")
         _frozen_policy = policy
     return _frozen_policy
 

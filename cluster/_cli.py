@@ -206,10 +206,11 @@ def _parser() -> _Parser:
     )
     parser.add_argument(
         "--scheduling",
-        choices=("rr", "none"),
+        choices=("rr", "none", "reuseport"),
         default=None,
         help="rr: the primary hands out connections (default); none: the "
-        "workers accept on a shared socket (uvloop)",
+        "workers accept on a shared socket (uvloop); reuseport: one "
+        "SO_REUSEPORT socket per worker, balanced by the kernel (Linux)",
     )
     parser.add_argument(
         "-m",
@@ -278,9 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .supervisor import Supervisor
 
     if args.scheduling is not None:
-        cluster.scheduling_policy = (
-            cluster.SCHED_RR if args.scheduling == "rr" else cluster.SCHED_NONE
-        )
+        cluster.scheduling_policy = cluster._POLICIES[args.scheduling]
     options = _supervisor_options(args)
     try:
         supervisor = Supervisor(**options)

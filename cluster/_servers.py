@@ -14,11 +14,12 @@ import time
 from typing import Any
 
 from ._loop import loop
+from ._reuseport_handle import ReusePortHandle
 from ._round_robin_handle import RoundRobinHandle, release
 from ._shared_handle import ServerSpec, SharedHandle
 from ._worker import Address
 
-Handle = RoundRobinHandle | SharedHandle
+Handle = RoundRobinHandle | SharedHandle | ReusePortHandle
 
 handles: dict[str, Handle] = {}
 # True while a supervisor keeps the servers: a handle whose last worker has gone stays
@@ -52,7 +53,7 @@ def _key(message: dict[str, Any]) -> str:
 def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | None) -> None:
     """Bind what the worker asked for (or adopt the socket it bound itself, a Unix
     path too long for the primary), or share the handle that already has it."""
-    from . import SCHED_RR, _freeze_scheduling_policy
+    from . import _freeze_scheduling_policy
 
     if worker.exited_after_disconnect:
         # Node does not answer a worker it has asked to disconnect, either.
@@ -73,9 +74,8 @@ def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | N
             reuseaddr=bool(message.get("reuseaddr")),
             adopted=adopt,
         )
-        shared = spec.type == socket.SOCK_DGRAM or _freeze_scheduling_policy() != SCHED_RR
         try:
-            handle = SharedHandle(spec) if shared else RoundRobinHandle(spec)
+            handle = _handle_class(spec, _freeze_scheduling_policy())(spec)
         except OSError as exc:
             worker._link.send_internal({**reply, "errno": exc.errno})
             return
@@ -86,6 +86,21 @@ def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | N
         policy=handle.policy, sockname=list(sockname) if isinstance(sockname, tuple) else sockname
     )
     worker._link.send_internal(reply, handle=descriptor)
+
+
+def _handle_class(spec: ServerSpec, policy: int) -> type[Handle]:
+    """UDP is always shared; ``SCHED_REUSEPORT`` needs TCP over IP (a Unix socket,
+    or one the worker bound itself, is shared instead)."""
+    from . import SCHED_REUSEPORT, SCHED_RR
+
+    if spec.type == socket.SOCK_DGRAM:
+        return SharedHandle
+    if policy == SCHED_RR:
+        return RoundRobinHandle
+    ip = spec.family in (socket.AF_INET, socket.AF_INET6)
+    if policy == SCHED_REUSEPORT and ip and spec.adopted is None:
+        return ReusePortHandle
+    return SharedHandle
 
 
 def _listening(worker: Any, message: dict[str, Any]) -> None:
