@@ -107,7 +107,7 @@ def test_least_connections_sends_new_connections_to_the_worker_holding_fewest() 
     held = []
     try:
         counts: Counter[int] = Counter()
-        for _ in range(12):  # held connections: 4 per worker
+        for _ in range(24):  # held connections: 8 per worker
             sock = socket.create_connection(("127.0.0.1", port), 10)
             sock.sendall(b"GET /hold HTTP/1.0\r\n\r\n")
             data = b""
@@ -115,17 +115,19 @@ def test_least_connections_sends_new_connections_to_the_worker_holding_fewest() 
                 data += sock.recv(65536)
             counts[int(data.partition(b"\r\n\r\n")[2])] += 1
             held.append((sock, int(data.partition(b"\r\n\r\n")[2])))
-        assert sorted(counts.values()) == [4, 4, 4], counts
+        assert sorted(counts.values()) == [8, 8, 8], counts
         # free one worker's connections: it alone holds fewest now
         freed = held[0][1]
         for sock, worker in held:
             if worker == freed:
                 sock.close()
         deadline = time.monotonic() + 10
-        while ask(port) != freed:  # the closes are reported in a batch, shortly
+        # the closes are reported in a batch, shortly; until then the workers tie and
+        # take turns, so two in a row to the freed worker means the report came
+        while not (ask(port) == freed and ask(port) == freed):
             assert time.monotonic() < deadline
         # closes are reported a little later: the next few still find it holding fewest
-        assert {ask(port) for _ in range(2)} == {freed}
+        assert {ask(port) for _ in range(3)} == {freed}
     finally:
         for sock, _ in held:
             sock.close()
