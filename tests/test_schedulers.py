@@ -9,9 +9,9 @@ import time
 from collections import Counter
 
 import pytest
-from support import PROGRAMS, Running
 
 import cluster
+from support import PROGRAMS, Running
 
 SERVER = str(PROGRAMS / "sched_server.py")
 
@@ -192,3 +192,19 @@ def test_bad_scheduler_values_are_refused_naming_them(value: object, named: str)
     with pytest.raises(ValueError, match="scheduler") as info:
         cluster.setup_primary(scheduler=value)
     assert named in str(info.value)
+
+
+def test_the_cli_refuses_a_bad_scheduler_naming_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    app = tmp_path / "app.py"
+    app.write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "cluster", "--scheduler", "fastest", str(app)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--scheduler" in result.stderr and "'fastest'" in result.stderr
