@@ -153,6 +153,11 @@ def _peek(fd: int) -> bytes:
         sock.detach()
 
 
+def _head_complete(data: bytes) -> bool:
+    """Enough to choose by: the whole request head, or as much as a peek takes."""
+    return b"\r\n\r\n" in data or len(data) >= _schedulers.PEEK_BYTES
+
+
 _retired: dict[Any, list[socket.socket]] = {}
 
 
@@ -284,11 +289,13 @@ class RoundRobinHandle:
                 self._accept_failed(exc)
                 return
             peer_bytes = _peer_bytes(peer)
-            if self.peeks and len(self.parked) < MAX_PENDING:
+            if self.peeks and not self._peeked_at_once(fd) and len(self.parked) < MAX_PENDING:
                 self._park(fd, peer_bytes)
                 continue
             if self.pending or not self._hand_over(fd, peer_bytes):
                 self._wait_for_room(fd, peer_bytes)
+            if self.peeked:
+                self.peeked.pop(fd, None)  # used, or it waits: then it is peeked again
             if len(self.pending) >= MAX_PENDING:
                 self._stop_accepting()  # the kernel's backlog holds the rest
                 return
@@ -354,6 +361,15 @@ class RoundRobinHandle:
 
     # -- peeking: a connection waits (on the loop) for its first bytes, bounded ---------
 
+    def _peeked_at_once(self, fd: int) -> bool:
+        """The request's head has usually come by the time the connection is accepted:
+        then it goes on at once, with no parking (no timer, no epoll round)."""
+        data = _peek(fd)
+        if _head_complete(data):
+            self.peeked[fd] = data
+            return True
+        return False
+
     def _park(self, fd: int, peer: bytes) -> None:
         sock = socket.socket(fileno=fd)  # an object to watch: the loop knows it by identity
         timer = loop.call_later(_schedulers.PEEK_TIMEOUT, lambda: self._peek_done(fd))
@@ -364,7 +380,7 @@ class RoundRobinHandle:
         """Bytes came: hand over once the request's head is in, else look again
         shortly (the bytes stay readable: watching on would spin)."""
         data = _peek(fd)
-        if not data or b"\r\n\r\n" in data or len(data) >= _schedulers.PEEK_BYTES:
+        if not data or _head_complete(data):
             self._peek_done(fd, data)
             return
         loop.unwatch(self.parked[fd][1])
