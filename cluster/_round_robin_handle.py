@@ -144,7 +144,7 @@ class Route:
 
 def _peek(fd: int) -> bytes:
     """The first bytes the client sent, left in place for the worker."""
-    sock = socket.socket(fileno=fd)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd)  # named: no getsockopt
     try:
         return sock.recv(_schedulers.PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except OSError:
