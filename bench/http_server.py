@@ -200,6 +200,8 @@ def bare_primary(count: int) -> None:
 
 
 def primary(count: int) -> None:
+    if os.environ.get("CLUSTER_BENCH_SCHEDULER"):  # bench/schedulers.py
+        cluster.setup_primary(scheduler=os.environ["CLUSTER_BENCH_SCHEDULER"])
     process = cluster.process
     state = {"online": 0, "listening": 0, "exited": 0, "port": 0}
     all_exited = threading.Event()

@@ -213,6 +213,13 @@ def _parser() -> _Parser:
         "SO_REUSEPORT socket per worker, balanced by the kernel (Linux)",
     )
     parser.add_argument(
+        "--scheduler",
+        default=None,
+        help="which worker gets a connection under rr: round-robin (default), "
+        "least-connections, ip-hash, header:NAME, cookie:NAME or socketio "
+        "(see docs/schedulers.md)",
+    )
+    parser.add_argument(
         "-m",
         dest="module",
         metavar="MODULE",
@@ -246,6 +253,11 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> argpars
     for _flags, dest, kind, _default, _text in _OPTIONS:
         if isinstance(getattr(args, dest), str) and kind is not str:
             setattr(args, dest, kind(getattr(args, dest)))  # the defaults, as strings above
+    if args.scheduler is not None:
+        from ._schedulers import check
+
+        if isinstance(args.scheduler, str) and (problem := check(args.scheduler)):
+            parser.error(f"argument --scheduler: {problem}")
     if args.ready not in ("listening", "online"):
         parser.error(f"argument --ready: invalid choice {args.ready!r} (listening or online)")
     if args.module is None:
@@ -285,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         supervisor = Supervisor(**options)
     except ValueError as exc:
         _parser().error(str(exc))
-    cluster.setup_primary(exec=args.exec, args=args.args)
+    scheduler = {} if args.scheduler is None else {"scheduler": args.scheduler}
+    cluster.setup_primary(exec=args.exec, args=args.args, **scheduler)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     return supervisor.run()

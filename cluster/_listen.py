@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _closes
 from ._channel import ChannelClosedError
 from ._ipc import from_json
 from ._loop import exit_now, loop
@@ -79,6 +80,7 @@ class _Server:
     index: int
     original_fd: int  # the socket as the worker made it, until it listens
     listening: bool = False
+    count_closes: bool = False  # the primary's scheduler counts open connections
     finalizer: Any = None
     # IP/TCP options set on a round-robin server (its descriptor is a Unix pair)
     options: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
@@ -259,6 +261,7 @@ def _adopt(
         index_key=index_key,
         index=index,
         original_fd=original_fd,
+        count_closes=bool(reply.get("countCloses")),
     )
 
 
@@ -398,6 +401,8 @@ def _receive_connection(
     conn = socket.socket(server.family, server.kind, sock.proto, fileno=fds[0])
     if socket.getdefaulttimeout() is None and sock.gettimeout():
         conn.setblocking(True)
+    if server.count_closes:
+        _closes.watch(conn, server.key)
     return conn, address_from_wire(from_json(data))
 
 
@@ -434,6 +439,8 @@ def _real_close(self: socket.socket, _ss: Any = None) -> None:
             _forget(server)
     if _draining and id(self) in _draining:
         _connection_closed(id(self))
+    if _closes.watched and id(self) in _closes.watched:
+        _closes.closed(id(self))
     _original["_real_close"](self)
 
 

@@ -51,7 +51,10 @@ def setup_primary(**options: Any) -> None:
     """Change how ``fork()`` starts workers (Node's ``cluster.setupPrimary()``).
 
     Settings: ``exec``, ``args``, ``exec_argv``, ``cwd``, ``silent``, ``stdio``, ``uid``,
-    ``gid``, ``serialization``. They merge over the settings in force; emits ``'setup'``.
+    ``gid``, ``serialization``, and ``scheduler`` (beyond Node: which worker the primary
+    hands a connection to under ``SCHED_RR``; see docs/schedulers.md). They merge over
+    the settings in force; emits ``'setup'``. A server takes the scheduler in force
+    when it is first bound.
     """
     validate(options)
     loop.run_sync(lambda: _apply_settings(options))

@@ -27,6 +27,7 @@ from collections import deque
 from selectors import EVENT_READ
 from typing import Any
 
+from . import _schedulers
 from ._loop import Timer, loop
 from ._shared_handle import ServerSpec, close_server_socket
 
@@ -62,7 +63,11 @@ class Route:
     has taken none.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, worker_id: int = 0) -> None:
+        self.worker_id = worker_id
+        self.hash_salt = b"/%d" % worker_id  # what rendezvous hashing adds to a key
+        self.view = _schedulers.WorkerView(self)
+        self.closed = 0  # connections the worker reported closed, or that were taken back
         self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.primary_end.setblocking(False)
         self._fd = self.primary_end.fileno()
@@ -134,6 +139,23 @@ class Route:
             if not data and not fds:
                 return taken
             taken.extend((fd, data) for fd in fds)
+            self.closed += len(fds)
+
+
+def _peek(fd: int) -> bytes:
+    """The first bytes the client sent, left in place for the worker."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd)  # named: no getsockopt
+    try:
+        return sock.recv(_schedulers.PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:
+        return b""
+    finally:
+        sock.detach()
+
+
+def _head_complete(data: bytes) -> bool:
+    """Enough to choose by: the whole request head, or as much as a peek takes."""
+    return b"\r\n\r\n" in data or len(data) >= _schedulers.PEEK_BYTES
 
 
 _retired: dict[Any, list[socket.socket]] = {}
@@ -150,7 +172,13 @@ class RoundRobinHandle:
 
     policy = "rr"
 
-    def __init__(self, spec: ServerSpec) -> None:
+    def __init__(self, spec: ServerSpec, scheduler: _schedulers.Scheduler | None = None) -> None:
+        self.scheduler = scheduler
+        self.pick = scheduler.pick if scheduler is not None else None
+        self.peeks = scheduler is not None and scheduler.peeks
+        self.counts_closes = scheduler is not None and scheduler.counts_closes
+        self.parked: dict[int, tuple[bytes, socket.socket, Timer]] = {}  # waiting for bytes
+        self.peeked: dict[int, bytes] = {}  # what a parked connection had sent
         self.sock = spec.bind()
         self.path = spec.path
         try:
@@ -178,8 +206,14 @@ class RoundRobinHandle:
         """A route for ``worker``; the descriptor to hand it (its end of the route)."""
         route = self.routes.get(worker)
         if route is None:
-            route = self.routes[worker] = Route()
+            route = self.routes[worker] = Route(getattr(worker, "id", 0))
         return route.worker_end
+
+    def connections_closed(self, worker: Any, count: int) -> None:
+        """``worker`` reports ``count`` connections handed to it closed."""
+        route = self.routes.get(worker)
+        if route is not None:
+            route.closed = min(route.sent, route.closed + count)
 
     def serves(self, worker: Any) -> bool:
         return worker in self.routes
@@ -225,6 +259,9 @@ class RoundRobinHandle:
             if timer is not None:
                 timer.cancel()
         close_server_socket(self.sock, self.path)
+        for fd in list(self.parked):
+            self._unpark(fd)
+            os.close(fd)
         while self.pending:
             os.close(self.pending.popleft()[0])
 
@@ -252,8 +289,13 @@ class RoundRobinHandle:
                 self._accept_failed(exc)
                 return
             peer_bytes = _peer_bytes(peer)
+            if self.peeks and not self._peeked_at_once(fd) and len(self.parked) < MAX_PENDING:
+                self._park(fd, peer_bytes)
+                continue
             if self.pending or not self._hand_over(fd, peer_bytes):
                 self._wait_for_room(fd, peer_bytes)
+            if self.peeked:
+                self.peeked.pop(fd, None)  # used, or it waits: then it is peeked again
             if len(self.pending) >= MAX_PENDING:
                 self._stop_accepting()  # the kernel's backlog holds the rest
                 return
@@ -281,6 +323,8 @@ class RoundRobinHandle:
         count = len(routes)
         if not count:
             return False
+        if self.pick is not None and self._hand_over_picked(fd, peer):
+            return True
         busy = self.busy  # not idle: given a connection in this batch, or seen queued
         start = self.cursor
         for step in range(count):  # the next idle route in turn: the usual case
@@ -297,6 +341,75 @@ class RoundRobinHandle:
                 if bool(route.skip_until) == skipped and self._send(route, fd, peer, index):
                     return True
         return False
+
+    def _hand_over_picked(self, fd: int, peer: bytes) -> bool:
+        """Send where the scheduler says; False: it says "in turn", or that route is
+        full (then the turn decides: a busy worker never holds connections up)."""
+        assert self.pick is not None
+        peeked = (self.peeked.pop(fd, None) or _peek(fd)) if self.peeks else None
+        route = self.pick(self.rotation, peer, peeked)
+        if route is None:
+            return False
+        try:
+            route.send(fd, peer, False)
+        except OSError:
+            return False
+        self.busy.add(route)
+        os.close(fd)
+        self._watch_stalls()
+        return True
+
+    # -- peeking: a connection waits (on the loop) for its first bytes, bounded ---------
+
+    def _peeked_at_once(self, fd: int) -> bool:
+        """The request's head has usually come by the time the connection is accepted:
+        then it goes on at once, with no parking (no timer, no epoll round)."""
+        data = _peek(fd)
+        if _head_complete(data):
+            self.peeked[fd] = data
+            return True
+        return False
+
+    def _park(self, fd: int, peer: bytes) -> None:
+        sock = socket.socket(fileno=fd)  # an object to watch: the loop knows it by identity
+        timer = loop.call_later(_schedulers.PEEK_TIMEOUT, lambda: self._peek_done(fd))
+        self.parked[fd] = (peer, sock, timer)
+        loop.watch(sock, EVENT_READ, lambda _mask: self._on_peekable(fd))
+
+    def _on_peekable(self, fd: int) -> None:
+        """Bytes came: hand over once the request's head is in, else look again
+        shortly (the bytes stay readable: watching on would spin)."""
+        data = _peek(fd)
+        if not data or _head_complete(data):
+            self._peek_done(fd, data)
+            return
+        loop.unwatch(self.parked[fd][1])
+        loop.call_later(RETRY_DELAY, lambda: self._look_again(fd))
+
+    def _look_again(self, fd: int) -> None:
+        entry = self.parked.get(fd)
+        if entry is not None:
+            loop.watch(entry[1], EVENT_READ, lambda _mask: self._on_peekable(fd))
+
+    def _unpark(self, fd: int) -> bytes | None:
+        """Stop waiting for ``fd``'s bytes; its peer, or None if it was not parked."""
+        entry = self.parked.pop(fd, None)
+        if entry is None:
+            return None
+        peer, sock, timer = entry
+        loop.unwatch(sock)
+        sock.detach()
+        timer.cancel()
+        return peer
+
+    def _peek_done(self, fd: int, data: bytes | None = None) -> None:
+        peer = self._unpark(fd)
+        if peer is None:
+            return
+        self.peeked[fd] = data if data is not None else _peek(fd)
+        if self.pending or not self._hand_over(fd, peer):
+            self._wait_for_room(fd, peer)
+        self.peeked.pop(fd, None)
 
     def _send(self, route: Route, fd: int, peer: bytes, index: int, was_idle: bool = False) -> bool:
         try:

@@ -13,6 +13,7 @@ import socket
 import time
 from typing import Any
 
+from . import _schedulers
 from ._loop import loop
 from ._reuseport_handle import ReusePortHandle
 from ._round_robin_handle import RoundRobinHandle, release
@@ -43,6 +44,8 @@ def on_internal(worker: Any, message: dict[str, Any], handle: socket.socket | No
         _listening(worker, message)
     elif act == "close":
         _close(worker, str(message.get("key")))
+    elif act == "closed":
+        _connections_closed(worker, message.get("counts"))
 
 
 def _key(message: dict[str, Any]) -> str:
@@ -75,7 +78,7 @@ def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | N
             adopted=adopt,
         )
         try:
-            handle = _handle_class(spec, _freeze_scheduling_policy())(spec)
+            handle = _new_handle(spec, _freeze_scheduling_policy())
         except OSError as exc:
             worker._link.send_internal({**reply, "errno": exc.errno})
             return
@@ -85,22 +88,41 @@ def _query_server(worker: Any, message: dict[str, Any], adopt: socket.socket | N
     reply.update(
         policy=handle.policy, sockname=list(sockname) if isinstance(sockname, tuple) else sockname
     )
+    if isinstance(handle, RoundRobinHandle) and handle.counts_closes:
+        reply["countCloses"] = True
     worker._link.send_internal(reply, handle=descriptor)
 
 
-def _handle_class(spec: ServerSpec, policy: int) -> type[Handle]:
+def _new_handle(spec: ServerSpec, policy: int) -> Handle:
     """UDP is always shared; ``SCHED_REUSEPORT`` needs TCP over IP (a Unix socket,
     or one the worker bound itself, is shared instead)."""
     from . import SCHED_REUSEPORT, SCHED_RR
 
     if spec.type == socket.SOCK_DGRAM:
-        return SharedHandle
+        return SharedHandle(spec)
     if policy == SCHED_RR:
-        return RoundRobinHandle
+        return RoundRobinHandle(spec, _scheduler())
     ip = spec.family in (socket.AF_INET, socket.AF_INET6)
     if policy == SCHED_REUSEPORT and ip and spec.adopted is None:
-        return ReusePortHandle
-    return SharedHandle
+        return ReusePortHandle(spec)
+    return SharedHandle(spec)
+
+
+def _scheduler() -> _schedulers.Scheduler | None:
+    """A new scheduler for a new server, from the settings in force."""
+    from ._primary import settings
+
+    return _schedulers.make(settings.get("scheduler"))
+
+
+def _connections_closed(worker: Any, counts: Any) -> None:
+    """The worker's batched report of connections that closed, by server key."""
+    if not isinstance(counts, dict):
+        return
+    for key, count in counts.items():
+        handle = handles.get(key)
+        if isinstance(handle, RoundRobinHandle) and type(count) is int and count > 0:
+            handle.connections_closed(worker, count)
 
 
 def _listening(worker: Any, message: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from . import _schedulers
 from ._ipc import SERIALIZATIONS
 
 
@@ -96,6 +97,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
         if v in SERIALIZATIONS
         else (f"serialization must be one of {SERIALIZATIONS}, not {v!r}")
     ),
+    "scheduler": _schedulers.check,
 }
 
 
