@@ -35,7 +35,7 @@ from ._process import Process, die_by_signal, process
 from ._worker import Address, Worker
 
 if TYPE_CHECKING:
-    from ._metrics import ClusterMetrics, WorkerMetrics
+    from ._metrics import ClusterMetrics
 
 __all__ = [
     "SCHED_NONE",
@@ -177,7 +177,9 @@ def metrics() -> ClusterMetrics:
     :class:`ClusterMetrics` (see docs/watching.md). Primary only."""
     if is_worker:
         raise RuntimeError("cluster.metrics() can only be called in the primary")
-    return _primary._metrics.cluster_metrics()
+    from ._metrics import cluster_metrics
+
+    return cluster_metrics()
 
 
 #: The settings in force (Node's ``cluster.settings``): ``{}`` until the first

@@ -170,6 +170,14 @@ _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
         "1",
         "how many workers a reload or recycling replaces at once [1]",
     ),
+    (
+        ("--control",),
+        "control",
+        str,
+        None,
+        "the control socket's path (for status, top, reload, scale, stop) [in "
+        "$XDG_RUNTIME_DIR/node-cluster or /tmp/node-cluster-UID, named by the pid]",
+    ),
 ]
 
 
@@ -203,6 +211,12 @@ def _parser() -> _Parser:
         action="store_false",
         help="pass the workers' output through as it is (by default each "
         "line starts with [worker ID pid PID])",
+    )
+    parser.add_argument(
+        "--no-control",
+        dest="no_control",
+        action="store_true",
+        help="open no control socket",
     )
     parser.add_argument(
         "--scheduling",
@@ -267,12 +281,20 @@ def _supervisor_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {dest: getattr(args, dest) for _f, dest, _k, _d, _t in _OPTIONS}
     options = {name: value for name, value in options.items() if value is not None}
     options["prefix_output"] = args.prefix_output
+    options["control"] = False if args.no_control else (args.control or True)
     return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("status", "top", "reload", "scale", "stop") or (
+        len(argv) > 2 and argv[0] in ("--pid", "--control") and argv[2] in ("status", "top")
+    ):
+        from ._control_cli import main as control
+
+        return control(argv)
+    args = parse(argv)
     import cluster
 
     from .supervisor import Supervisor

@@ -35,7 +35,8 @@ from typing import Any
 
 import psutil
 
-from . import _primary, _servers
+from . import _metrics, _primary, _servers
+from ._control import ControlServer, default_path
 from ._emitter import EventEmitter
 from ._loop import Timer, loop
 from ._output import PrefixedOutput
@@ -125,6 +126,7 @@ class Supervisor(EventEmitter):
         check_interval: float | str = 1.0,
         prefix_output: bool = False,
         handle_signals: bool = True,
+        control: bool | str = False,
     ) -> None:
         super().__init__()
         self._wanted = worker_count(workers)
@@ -164,6 +166,10 @@ class Supervisor(EventEmitter):
         self._status: int | None = None
         self._done = threading.Event()
         self._ticker: Timer | None = None
+        if not isinstance(control, (bool, str)) or control == "":
+            raise ValueError(f"control must be True, False or a socket path, not {control!r}")
+        self._control_path = control
+        self._control: ControlServer | None = None
 
     # -- what callers may ask (any thread) -----------------------------------------------
 
@@ -243,6 +249,12 @@ class Supervisor(EventEmitter):
     # -- starting workers (event thread from here on) --------------------------------------
 
     def _start(self) -> None:
+        _metrics.supervisor = self
+        if self._control_path is not False:
+            path = default_path() if self._control_path is True else self._control_path
+            self._control = ControlServer(path, self._on_control)
+            self._control.start()
+            log.info("cluster: control socket %s", path)
         _primary.keep_servers_open(True)
         if self._output is not None:
             import cluster
@@ -613,9 +625,45 @@ class Supervisor(EventEmitter):
     def _maybe_stopped(self) -> None:
         if self._phase == "stopping" and not self._members:
             self._phase = "stopped"
+            if self._control is not None:
+                self._control.close()
             log.info("cluster: stopped")
             self.emit("stop", self._status)
             self._done.set()
+
+    # -- metrics and the control socket (event thread) ----------------------------------
+
+    def books(self, worker: Worker) -> tuple[int, str | None, float | None]:
+        """Restarts and last exit reason of ``worker``'s slot, and its last heartbeat."""
+        for member in self._members:
+            if member.worker is worker:
+                slot = self._slots.get(member.slot)
+                answered = member.answered_at or None
+                if slot is None:
+                    return 0, None, answered
+                return slot.restarts, slot.last_exit_reason, answered
+        return 0, None, None
+
+    def wanted_and_phase(self) -> tuple[int, str]:
+        return self._wanted, self._phase
+
+    def _on_control(self, request: dict[str, Any]) -> dict[str, Any]:
+        command = request.get("cmd")
+        if command == "status":
+            return {"ok": True, **_metrics._cluster_metrics().as_dict()}
+        if command == "reload":
+            log.info("cluster: reload asked on the control socket")
+            loop.call_soon(self._reload)
+        elif command == "scale":
+            count = worker_count(request.get("workers", ""))
+            log.info("cluster: scale to %d asked on the control socket", count)
+            loop.call_soon(self._scale, count)
+        elif command == "stop":
+            log.info("cluster: stop asked on the control socket")
+            loop.call_soon(self._stop, 0)
+        else:
+            raise ValueError(f"unknown command {command!r} (status, reload, scale, stop)")
+        return {"ok": True}
 
     def _describe(self) -> dict[str, Any]:
         return {
