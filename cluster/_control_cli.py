@@ -93,12 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     status = commands.add_parser("status", help="a table of the workers")
     status.add_argument("--json", action="store_true", help="the status as JSON")
-    commands.add_parser("top", help="a live view; keys: r reload, + / - scale, q quit")
-    commands.add_parser("reload", help="rolling reload")
+    top = commands.add_parser("top", help="a live view; keys: r reload, + / - scale, q quit")
+    reload = commands.add_parser("reload", help="rolling reload")
     scale = commands.add_parser("scale", help="keep N workers")
     scale.add_argument("workers", help="how many workers")
-    commands.add_parser("stop", help="graceful stop")
-    for sub in (status, scale):
+    stop = commands.add_parser("stop", help="graceful stop")
+    for sub in (status, top, reload, scale, stop):
         sub.add_argument("--pid", type=int, default=argparse.SUPPRESS)
         sub.add_argument("--control", default=argparse.SUPPRESS)
     return parser
