@@ -288,8 +288,10 @@ def _supervisor_options(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("status", "top", "reload", "scale", "stop") or (
-        len(argv) > 2 and argv[0] in ("--pid", "--control") and argv[2] in ("status", "top")
+    if (
+        argv
+        and argv[0] in ("status", "top", "reload", "scale", "stop")
+        or (len(argv) > 2 and argv[0] in ("--pid", "--control") and argv[2] in ("status", "top"))
     ):
         from ._control_cli import main as control
 

@@ -117,11 +117,15 @@ def test_refuses_another_uid() -> None:
     try:
         os.chmod(path, 0o666)  # past the file mode: SO_PEERCRED is the second lock
         client = (
-            "import socket; s = socket.socket(socket.AF_UNIX); s.connect(%r);"
-            "s.sendall(b'{\"cmd\": \"stop\"}\\n'); print(s.makefile().readline())" % path
+            "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
+            's.sendall(b\'{"cmd": "stop"}\\n\'); print(s.makefile().readline())'
         )
         result = subprocess.run(
-            ["/usr/bin/python3", "-c", client], capture_output=True, text=True, timeout=20, user=65534
+            ["/usr/bin/python3", "-c", client, path],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            user=65534,
         )
         assert "refused: uid 65534" in result.stdout, result
         assert ask(path, b'{"cmd": "status"}\n')["ok"] is True
