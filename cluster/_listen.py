@@ -374,7 +374,9 @@ def _accept_ended(conn: socket.socket | None, counted: bool = True) -> None:
         loop.call_soon(done)
 
 
-def _receive_connection(sock: socket.socket, server: _Server) -> tuple[socket.socket, Any] | None:
+def _receive_connection(
+    sock: socket.socket, server: _Server
+) -> tuple[socket.socket, Any] | None:
     """Take one connection the primary handed to this server (honours the timeout);
     None if the server was parked under this call."""
     try:
