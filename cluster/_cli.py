@@ -71,6 +71,13 @@ def _size(text: str) -> int:
     return size_bytes(text)
 
 
+def _address(text: str) -> str:
+    from ._prometheus import parse_address
+
+    parse_address(text)
+    return text
+
+
 # (flags, dest, type, default, help); the default is the Supervisor's where None.
 _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
     (
@@ -177,6 +184,13 @@ _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
         None,
         "the control socket's path (for status, top, reload, scale, stop) [in "
         "$XDG_RUNTIME_DIR/node-cluster or /tmp/node-cluster-UID, named by the pid]",
+    ),
+    (
+        ("--metrics",),
+        "metrics",
+        _address,
+        None,
+        "serve Prometheus metrics on HOST:PORT at /metrics (e.g. 127.0.0.1:9100)",
     ),
 ]
 

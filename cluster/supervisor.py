@@ -35,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from . import _metrics, _primary, _servers
+from . import _metrics, _primary, _prometheus, _servers
 from ._control import ControlServer, default_path
 from ._emitter import EventEmitter
 from ._loop import Timer, loop
@@ -127,6 +127,7 @@ class Supervisor(EventEmitter):
         prefix_output: bool = False,
         handle_signals: bool = True,
         control: bool | str = False,
+        metrics: str | None = None,
     ) -> None:
         super().__init__()
         self._wanted = worker_count(workers)
@@ -170,6 +171,10 @@ class Supervisor(EventEmitter):
             raise ValueError(f"control must be True, False or a socket path, not {control!r}")
         self._control_path = control
         self._control: ControlServer | None = None
+        if metrics is not None:
+            _prometheus.parse_address(metrics)
+        self._metrics_address = metrics
+        self._metrics_server: Any = None
 
     # -- what callers may ask (any thread) -----------------------------------------------
 
@@ -192,6 +197,9 @@ class Supervisor(EventEmitter):
         if self._handle_signals:
             self._listen_to_signals()
         self._phase = "starting"
+        if self._metrics_address is not None:
+            self._metrics_server = _prometheus.serve(self._metrics_address)
+            log.info("cluster: metrics on http://%s/metrics", self._metrics_address)
         loop.run_sync(self._start)
         return self
 
@@ -627,6 +635,8 @@ class Supervisor(EventEmitter):
             self._phase = "stopped"
             if self._control is not None:
                 self._control.close()
+            if self._metrics_server is not None:
+                threading.Thread(target=self._metrics_server.shutdown, daemon=True).start()
             log.info("cluster: stopped")
             self.emit("stop", self._status)
             self._done.set()

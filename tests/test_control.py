@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from support import PROGRAMS, Running, cluster_cli, free_port, raw_get
+from support import PROGRAMS, Running, cluster_cli, free_port, http_get, raw_get
 
 APP = str(PROGRAMS / "sup_app.py")
 READY = re.compile(r"worker (\d+) \(pid (\d+)\) is ready")
@@ -133,3 +133,31 @@ def test_refuses_another_uid() -> None:
         control("stop", "--control", path)
         assert cli.finish(timeout=30) == 0
         os.rmdir(directory)
+
+
+def test_metrics_endpoint_parses_with_prometheus_client(tmp_path: Path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    metrics_port = free_port()
+    path = str(tmp_path / "ctl.sock")
+    cli = cluster_cli(
+        "-w",
+        "2",
+        "--control",
+        path,
+        "--metrics",
+        f"127.0.0.1:{metrics_port}",
+        APP,
+        str(free_port()),
+    )
+    try:
+        cli.wait_for(lambda line: bool(READY.search(line)), count=2)
+        text = http_get(metrics_port, "/metrics")
+        families = {f.name: f for f in text_string_to_metric_families(text)}
+        rss = families["cluster_worker_resident_memory_bytes"].samples
+        assert len(rss) == 2 and all(s.value > 0 and s.labels["pid"] for s in rss)
+        assert families["cluster_workers"].samples[0].value == 2
+        assert families["cluster_worker_connections_handed"].type == "counter"
+    finally:
+        control("stop", "--control", path)
+        assert cli.finish(timeout=30) == 0
