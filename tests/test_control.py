@@ -161,3 +161,45 @@ def test_metrics_endpoint_parses_with_prometheus_client(tmp_path: Path) -> None:
     finally:
         control("stop", "--control", path)
         assert cli.finish(timeout=30) == 0
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.skipif(not os.path.exists("/usr/bin/tmux"), reason="needs tmux")
+def test_top_in_tmux_shows_the_table_and_its_keys_work(tmp_path: Path) -> None:
+    import time
+
+    cli, path, _port = start(tmp_path)
+    session = f"cluster-top-{os.getpid()}"
+    command = f"{sys.executable} -m cluster top --control {path}"
+
+    def screen() -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
+
+    def wait_screen(text: str) -> str:
+        deadline = time.monotonic() + 20
+        while text not in (shown := screen()):  # the pane has no event to wait on: poll it
+            assert time.monotonic() < deadline, shown
+            time.sleep(0.1)
+        return shown
+
+    subprocess.run(["tmux", "new-session", "-d", "-x", "120", "-y", "30", "-s", session, command])
+    try:
+        shown = wait_screen("cluster top")
+        assert "PID" in shown and shown.count("listening") == 2, shown
+        (tmp_path / "top.txt").write_text(shown)
+        subprocess.run(["tmux", "send-keys", "-t", session, "+"])
+        cli.wait_for(lambda line: "scale to 3 asked" in line)
+        cli.wait_for(lambda line: bool(READY.search(line)), count=3)
+        subprocess.run(["tmux", "send-keys", "-t", session, "r"])
+        cli.wait_for(lambda line: "reload asked" in line)
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"])
+        deadline = time.monotonic() + 10
+        while subprocess.run(["tmux", "has-session", "-t", session]).returncode == 0:
+            assert time.monotonic() < deadline, "top did not quit on q"
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        control("stop", "--control", path)
+        assert cli.finish(timeout=30) == 0
