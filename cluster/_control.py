@@ -80,7 +80,9 @@ class ControlServer:
         _pid, uid, _gid = _PEERCRED.unpack(creds)
         if uid != os.getuid():
             try:
+                client.setblocking(False)
                 client.send(_line({"ok": False, "error": f"refused: uid {uid} is not ours"}))
+                client.recv(MAX_LINE)  # what it sent already: unread, it would reset the reply
             except OSError:
                 pass
             client.close()
