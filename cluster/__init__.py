@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _child
 from ._channel import ChannelClosedError
@@ -34,6 +34,9 @@ from ._loop import loop as _event_loop
 from ._parallelism import available_parallelism
 from ._process import Process, die_by_signal, process
 from ._worker import Address, Worker
+
+if TYPE_CHECKING:
+    from ._metrics import ClusterMetrics
 
 __all__ = [
     "SCHED_NONE",
@@ -50,6 +53,7 @@ __all__ = [
     "is_master",
     "is_primary",
     "is_worker",
+    "metrics",
     "process",
     "scheduling_policy",
     "setup_primary",
@@ -181,6 +185,16 @@ def supervise(workers: int | str = "max", **options: Any) -> int:
     return run(workers, **options)
 
 
+def metrics() -> ClusterMetrics:
+    """The primary's own figures and every live worker's, as a frozen
+    :class:`ClusterMetrics` (see docs/watching.md). Primary only."""
+    if is_worker:
+        raise RuntimeError("cluster.metrics() can only be called in the primary")
+    from ._metrics import cluster_metrics
+
+    return cluster_metrics()
+
+
 #: The settings in force (Node's ``cluster.settings``): ``{}`` until the first
 #: ``setup_primary()`` or ``fork()``. (Served by ``__getattr__``: each call replaces it.)
 settings: dict[str, Any]
@@ -189,6 +203,10 @@ settings: dict[str, Any]
 def __getattr__(name: str) -> Any:
     if name == "settings":
         return {} if is_worker else _primary.settings
+    if name in ("ClusterMetrics", "WorkerMetrics"):  # not imported by workers: psutil
+        from . import _metrics
+
+        return getattr(_metrics, name)
     raise AttributeError(f"module 'cluster' has no attribute {name!r}")
 
 

@@ -71,6 +71,13 @@ def _size(text: str) -> int:
     return size_bytes(text)
 
 
+def _address(text: str) -> str:
+    from ._prometheus import parse_address
+
+    parse_address(text)
+    return text
+
+
 # (flags, dest, type, default, help); the default is the Supervisor's where None.
 _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
     (
@@ -170,6 +177,21 @@ _OPTIONS: list[tuple[tuple[str, ...], str, Callable[[str], Any], Any, str]] = [
         "1",
         "how many workers a reload or recycling replaces at once [1]",
     ),
+    (
+        ("--control",),
+        "control",
+        str,
+        None,
+        "the control socket's path (for status, top, reload, scale, stop) [in "
+        "$XDG_RUNTIME_DIR/node-cluster or /tmp/node-cluster-UID, named by the pid]",
+    ),
+    (
+        ("--metrics",),
+        "metrics",
+        _address,
+        None,
+        "serve Prometheus metrics on HOST:PORT at /metrics (e.g. 127.0.0.1:9100)",
+    ),
 ]
 
 
@@ -203,6 +225,12 @@ def _parser() -> _Parser:
         action="store_false",
         help="pass the workers' output through as it is (by default each "
         "line starts with [worker ID pid PID])",
+    )
+    parser.add_argument(
+        "--no-control",
+        dest="no_control",
+        action="store_true",
+        help="open no control socket",
     )
     parser.add_argument(
         "--scheduling",
@@ -280,12 +308,22 @@ def _supervisor_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {dest: getattr(args, dest) for _f, dest, _k, _d, _t in _OPTIONS}
     options = {name: value for name, value in options.items() if value is not None}
     options["prefix_output"] = args.prefix_output
+    options["control"] = False if args.no_control else (args.control or True)
     return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if (
+        argv
+        and argv[0] in ("status", "top", "reload", "scale", "stop")
+        or (len(argv) > 2 and argv[0] in ("--pid", "--control") and argv[2] in ("status", "top"))
+    ):
+        from ._control_cli import main as control
+
+        return control(argv)
+    args = parse(argv)
     import cluster
 
     from .supervisor import Supervisor

@@ -164,6 +164,9 @@ class Link:
         self._seq = itertools.count(1)
         self._replies: dict[int, Reply] = {}
         self.waiting = 0  # requests whose answer a thread is waiting for
+        # User messages each way, for the metrics (plain increments: the hot path).
+        self.messages_sent = 0
+        self.messages_received = 0
         self._holding = False  # a request is being answered on the loop thread
         self._held: deque[tuple[int, Payload, list[socket.socket]]] = deque()
         self.channel = Channel(sock, self._dispatch, self._on_close)
@@ -186,6 +189,7 @@ class Link:
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         keep_open = _keep_open(options)
         kind, payload = encode_user(message, self.serialization)
+        self.messages_sent += 1
         fds: list[int] = []
         written = callback  # the common case (no handle) needs no wrapper
         if send_handle is not None:
@@ -303,6 +307,7 @@ class Link:
             for extra in handles[1:]:
                 extra.close()
         if kind == KIND_PICKLE:
+            self.messages_received += 1
             # Unpickled when delivered while the script runs (it may not have defined
             # its classes yet), and at once after it.
             message = Deferred(lambda: self._decode_user(kind, payload, handle))
@@ -319,6 +324,7 @@ class Link:
             self._unreadable(exc, handle)
             return
         if kind == KIND_JSON:
+            self.messages_received += 1
             self._on_message(message, handle)
         elif isinstance(message, dict) and message.get("ack") in self._replies:
             self._replies.pop(message["ack"])(message, handle)

@@ -14,13 +14,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from selectors import EVENT_READ
 from typing import Any
 
 import psutil
 
-from . import _servers
+from . import _metrics, _servers
 from ._emitter import EventEmitter
 from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter, loop
@@ -244,6 +245,8 @@ class PrimaryWorker(Worker):
         serialization: str,
     ) -> None:
         super().__init__(id=worker_id)
+        #: When it was started (``time.monotonic()``): its uptime in the metrics.
+        self.started = time.monotonic()
         link = Link(
             sock,
             serialization,
@@ -256,6 +259,9 @@ class PrimaryWorker(Worker):
         self.process = WorkerProcess(popen, link)
         link.channel.start()
         loop.watch(self.process._pidfd, EVENT_READ, lambda _mask: self._on_exit())
+
+    def metrics(self) -> _metrics.WorkerMetrics:
+        return loop.run_sync(lambda: _metrics.worker_metrics(self))
 
     # -- what arrives from the worker --
 

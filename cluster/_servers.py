@@ -181,6 +181,14 @@ def connections_handed(worker: Any) -> int:
     return sum(route.sent for route in _routes_of(worker))
 
 
+def connections_queued(worker: Any) -> int:
+    """How many connections handed to ``worker`` it has not accepted yet (the kernel's
+    count of bytes queued on its routes, divided by what one connection costs)."""
+    return sum(
+        round(route.queued_bytes() / route.unit) for route in _routes_of(worker) if route.unit
+    )
+
+
 def not_taking_since(worker: Any) -> float | None:
     """Since when (``time.monotonic()``) ``worker`` has taken none of the connections
     handed to it, on any of its round-robin servers; None while it keeps up."""

@@ -9,10 +9,13 @@ from __future__ import annotations
 import signal as _signal
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter
+
+if TYPE_CHECKING:
+    from ._metrics import WorkerMetrics
 
 __all__ = ["Address", "Worker", "signal_number"]
 
@@ -113,6 +116,11 @@ class Worker(ClusterEmitter):
         """Close the worker's servers (connections in flight finish), then its channel;
         then it exits (Node's ``worker.disconnect()``). Returns the worker."""
         raise NotImplementedError
+
+    def metrics(self) -> WorkerMetrics:
+        """This worker's figures as the primary keeps them (pid, state, uptime, CPU,
+        RSS, connections, messages...): a :class:`cluster.WorkerMetrics`. Primary only."""
+        raise RuntimeError("worker.metrics() can only be called in the primary")
 
     def is_dead(self) -> bool:
         """True once the worker's process has exited (Node's ``worker.isDead()``)."""

@@ -35,7 +35,8 @@ from typing import Any
 
 import psutil
 
-from . import _primary, _servers, _systemd
+from . import _metrics, _primary, _prometheus, _servers, _systemd
+from ._control import ControlServer, default_path
 from ._emitter import EventEmitter
 from ._loop import Timer, loop
 from ._output import PrefixedOutput
@@ -126,6 +127,8 @@ class Supervisor(EventEmitter):
         check_interval: float | str = 1.0,
         prefix_output: bool = False,
         handle_signals: bool = True,
+        control: bool | str = False,
+        metrics: str | None = None,
     ) -> None:
         super().__init__()
         self._wanted = worker_count(workers)
@@ -166,6 +169,14 @@ class Supervisor(EventEmitter):
         self._done = threading.Event()
         self._ticker: Timer | None = None
         self._notifier: _systemd.Notifier | None = None
+        if not isinstance(control, (bool, str)) or control == "":
+            raise ValueError(f"control must be True, False or a socket path, not {control!r}")
+        self._control_path = control
+        self._control: ControlServer | None = None
+        if metrics is not None:
+            _prometheus.parse_address(metrics)
+        self._metrics_address = metrics
+        self._metrics_server: Any = None
 
     # -- what callers may ask (any thread) -----------------------------------------------
 
@@ -190,6 +201,9 @@ class Supervisor(EventEmitter):
         _systemd.inherited_sockets()  # taken now, so that no worker inherits LISTEN_*
         self._notifier = _systemd.Notifier.from_environment(self)
         self._phase = "starting"
+        if self._metrics_address is not None:
+            self._metrics_server = _prometheus.serve(self._metrics_address)
+            log.info("cluster: metrics on http://%s/metrics", self._metrics_address)
         loop.run_sync(self._start)
         return self
 
@@ -247,6 +261,12 @@ class Supervisor(EventEmitter):
     # -- starting workers (event thread from here on) --------------------------------------
 
     def _start(self) -> None:
+        _metrics.supervisor = self
+        if self._control_path is not False:
+            path = default_path() if self._control_path is True else self._control_path
+            self._control = ControlServer(path, self._on_control)
+            self._control.start()
+            log.info("cluster: control socket %s", path)
         _primary.keep_servers_open(True)
         if self._output is not None:
             import cluster
@@ -618,9 +638,47 @@ class Supervisor(EventEmitter):
     def _maybe_stopped(self) -> None:
         if self._phase == "stopping" and not self._members:
             self._phase = "stopped"
+            if self._control is not None:
+                self._control.close()
+            if self._metrics_server is not None:
+                threading.Thread(target=self._metrics_server.shutdown, daemon=True).start()
             log.info("cluster: stopped")
             self.emit("stop", self._status)
             self._done.set()
+
+    # -- metrics and the control socket (event thread) ----------------------------------
+
+    def books(self, worker: Worker) -> tuple[int, str | None, float | None]:
+        """Restarts and last exit reason of ``worker``'s slot, and its last heartbeat."""
+        for member in self._members:
+            if member.worker is worker:
+                slot = self._slots.get(member.slot)
+                answered = member.answered_at or None
+                if slot is None:
+                    return 0, None, answered
+                return slot.restarts, slot.last_exit_reason, answered
+        return 0, None, None
+
+    def wanted_and_phase(self) -> tuple[int, str]:
+        return self._wanted, self._phase
+
+    def _on_control(self, request: dict[str, Any]) -> dict[str, Any]:
+        command = request.get("cmd")
+        if command == "status":
+            return {"ok": True, **_metrics._cluster_metrics().as_dict()}
+        if command == "reload":
+            log.info("cluster: reload asked on the control socket")
+            loop.call_soon(self._reload)
+        elif command == "scale":
+            count = worker_count(request.get("workers", ""))
+            log.info("cluster: scale to %d asked on the control socket", count)
+            loop.call_soon(self._scale, count)
+        elif command == "stop":
+            log.info("cluster: stop asked on the control socket")
+            loop.call_soon(self._stop, 0)
+        else:
+            raise ValueError(f"unknown command {command!r} (status, reload, scale, stop)")
+        return {"ok": True}
 
     def _describe(self) -> dict[str, Any]:
         return {
