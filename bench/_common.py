@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -260,6 +261,21 @@ def main_wrapper(main: Callable[[], int]) -> None:
         print("interrupted; every process started was ended", file=sys.stderr)
         code = 130
     sys.exit(code)
+
+
+# -- options ------------------------------------------------------------------------------
+
+
+def load_options(description: str, max_seconds: float = 30.0) -> argparse.ArgumentParser:
+    """The options of every script that puts new-connection load on servers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--requests", type=int, help="requests per round")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--max-seconds", type=float, default=max_seconds, help="bound on one round")
+    parser.add_argument("--tool", choices=("auto", "ab", "wrk", "python"), default="auto")
+    return parser
 
 
 # -- readings -----------------------------------------------------------------------------

@@ -161,13 +161,7 @@ def profile(tool: str, program: c.Program, port: int, args: argparse.Namespace) 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("--requests", type=int, help="requests per round")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--max-seconds", type=float, default=30.0, help="bound on one round")
-    parser.add_argument("--tool", choices=("auto", "ab", "wrk", "python"), default="auto")
+    parser = c.load_options(__doc__.splitlines()[0], max_seconds=30.0)
     parser.add_argument("--profile", action="store_true", help="py-spy the Python primary")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 5)

@@ -18,7 +18,6 @@ Targets: REUSEPORT >= 0.95x NONE requests/s; a smaller spread than NONE.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import json
 import os
@@ -95,13 +94,7 @@ def _env(policy: str) -> dict[str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("--requests", type=int, help="requests per round")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--max-seconds", type=float, default=30.0)
-    parser.add_argument("--tool", choices=("auto", "ab", "wrk", "python"), default="auto")
+    parser = c.load_options(__doc__.splitlines()[0], max_seconds=30.0)
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.requests = args.requests or (300 if args.quick else 10000)

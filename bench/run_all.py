@@ -18,7 +18,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as c  # noqa: E402
 
-SCRIPTS = ["handoff.py", "keepalive.py", "ipc.py", "startup.py", "scale.py", "reload.py"]
+SCRIPTS = [
+    "handoff.py", "keepalive.py", "ipc.py", "startup.py", "scale.py", "reload.py",
+    "schedulers.py", "reuseport.py",
+]
 SCRIPT_TIMEOUT = 1800  # seconds; a full run of the slowest takes a few minutes
 
 

@@ -14,7 +14,6 @@ within 1.3x round-robin's primary CPU.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -36,13 +35,7 @@ def variants() -> list[tuple[str, list[str], dict[str, str]]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("--requests", type=int, help="requests per round")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--max-seconds", type=float, default=20.0, help="bound on one round")
-    parser.add_argument("--tool", choices=("auto", "ab", "wrk", "python"), default="auto")
+    parser = c.load_options(__doc__.splitlines()[0], max_seconds=20.0)
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.requests = args.requests or (300 if args.quick else 10000)

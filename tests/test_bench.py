@@ -25,11 +25,13 @@ SCRIPTS = [
     ("startup.py", ["### startup: milliseconds from fork()"]),
     ("scale.py", ["### scale: 4 workers, 200 connections held open"]),
     ("reload.py", ["### reload: 2 workers", "### reload: ratios"]),
+    ("schedulers.py", ["| python ip-hash", "| node RR"]),
+    ("reuseport.py", ["### reuseport: 2 workers", "### reuseport: targets"]),
     ("run_all.py", ["## cluster benchmarks (quick)", "### handoff:", "### scale:", "### reload:"]),
 ]
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize(("script", "titles"), SCRIPTS, ids=[name for name, _ in SCRIPTS])
 def test_quick_run_prints_its_table_and_exits_0(script: str, titles: list[str]) -> None:
     """The script runs Python and Node side by side on tiny sizes, prints its table(s)
@@ -39,7 +41,7 @@ def test_quick_run_prints_its_table_and_exits_0(script: str, titles: list[str]) 
         [sys.executable, str(BENCH / script), "--quick"],
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=230,
         env={**os.environ, "BENCH_NO_INSTALL": "1"},
         stdin=subprocess.DEVNULL,
     )
