@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,19 +66,23 @@ def request(path: str, message: dict[str, Any], timeout: float = 10) -> dict[str
     return answer
 
 
-def status_table(status: dict[str, Any]) -> str:
-    """The workers as a table, one line each, under one line about the primary."""
+def status_table(
+    status: dict[str, Any], extra_head: str = "", extra: Sequence[str] = ()
+) -> str:
+    """The workers as a table, one line each, under one line about the primary;
+    ``extra`` columns (one string per worker, under ``extra_head``) go after RSS."""
     head = (
         f"primary pid {status['pid']}  phase {status['phase']}  wanted {status['wanted']}  "
         f"cpu {status['cpu_percent']:.1f}%  rss {_mib(status['rss'])}"
     )
     columns = f"{'ID':>4} {'PID':>8} {'STATE':<12} {'UPTIME':>8} {'CPU%':>6} {'RSS':>9} "
-    columns += f"{'HANDED':>8} {'QUEUED':>6} {'RESTARTS':>8} LAST EXIT"
+    columns += f"{extra_head}{'HANDED':>8} {'QUEUED':>6} {'RESTARTS':>8} LAST EXIT"
+    workers = status["workers"]
     rows = [
         f"{w['id']:>4} {w['pid']:>8} {w['state']:<12} {w['uptime']:>7.0f}s "
-        f"{w['cpu_percent']:>6.1f} {_mib(w['rss']):>9} {w['connections_handed']:>8} "
+        f"{w['cpu_percent']:>6.1f} {_mib(w['rss']):>9} {more}{w['connections_handed']:>8} "
         f"{w['connections_queued']:>6} {w['restarts']:>8} {w['last_exit_reason'] or '-'}"
-        for w in status["workers"]
+        for w, more in zip(workers, extra or [""] * len(workers), strict=True)
     ]
     return "\n".join([head, columns, *rows])
 
@@ -125,9 +130,50 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
+TREND = " .:-=+*#%@"  # a sparkline in ASCII: any terminal, any locale
+HISTORY = 10  # refreshes the RSS trend covers
+
+
+def bar(fraction: float, width: int = 10) -> str:
+    """``[####......]``: ``fraction`` (0..1) of ``width``."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def trend(values: Sequence[float]) -> str:
+    """One character per value, from the lowest of them (``" "``) to the highest."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(TREND[round((v - low) / span * (len(TREND) - 1))] for v in values)
+
+
+class TopView:
+    """What ``top`` shows: the status table, with connections/s (from the change in
+    connections handed since the last refresh), a CPU bar and the RSS trend."""
+
+    def __init__(self) -> None:
+        self._handed: dict[int, tuple[int, float]] = {}
+        self._rss: dict[int, deque[float]] = {}
+
+    def lines(self, status: dict[str, Any], now: float) -> list[str]:
+        extra = [self._extra(worker, now) for worker in status["workers"]]
+        head = f"{'CONN/S':>6} {'CPU':<12} {'RSS TREND':<10} "
+        return status_table(status, head, extra).split("\n")
+
+    def _extra(self, worker: dict[str, Any], now: float) -> str:
+        handed, at = self._handed.get(worker["id"], (worker["connections_handed"], now))
+        rate = (worker["connections_handed"] - handed) / (now - at) if now > at else 0.0
+        self._handed[worker["id"]] = (worker["connections_handed"], now)
+        rss = self._rss.setdefault(worker["id"], deque(maxlen=HISTORY))
+        rss.append(float(worker["rss"]))
+        return f"{rate:>6.0f} {bar(worker['cpu_percent'] / 100):<12} {trend(list(rss)):<10} "
+
+
 def top(path: str) -> int:
     """A live view refreshed each second (curses); r reload, + / - scale, q quit."""
     import curses
+
+    view = TopView()
 
     def run(screen: Any) -> None:
         curses.curs_set(0)
@@ -136,7 +182,8 @@ def top(path: str) -> int:
         while True:
             status = request(path, {"cmd": "status"})
             screen.erase()
-            lines = ["cluster top  " + time.strftime("%H:%M:%S"), *status_table(status).split("\n")]
+            table = view.lines(status, time.monotonic())
+            lines = ["cluster top  " + time.strftime("%H:%M:%S"), *table]
             height, width = screen.getmaxyx()
             for row, line in enumerate([*lines, "", note][: height - 1]):
                 screen.addnstr(row, 0, line, width - 1)

@@ -191,6 +191,7 @@ def test_top_in_tmux_shows_the_table_and_its_keys_work(tmp_path: Path) -> None:
     try:
         shown = wait_screen("cluster top")
         assert "PID" in shown and shown.count("listening") == 2, shown
+        assert "CONN/S" in shown and "[" in shown, shown  # connections/s, CPU bars
         (tmp_path / "top.txt").write_text(shown)
         subprocess.run(["tmux", "send-keys", "-t", session, "+"])
         cli.wait_for(lambda line: "scale to 3 asked" in line)
