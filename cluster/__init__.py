@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from . import _child
 from ._channel import ChannelClosedError
 from ._listen import exclusive
+from ._loop import at_script_end as _at_script_end
 from ._loop import loop as _event_loop
 from ._parallelism import available_parallelism
 from ._process import Process, die_by_signal, process
@@ -252,7 +253,7 @@ if threading.current_thread() is threading.main_thread():
     process.route_default_signals()
 if is_worker:
     worker = _child.setup_worker()
-    threading._register_atexit(_event_loop.stop)  # type: ignore[attr-defined]
+    _at_script_end(_event_loop.stop)
 else:
     sys.excepthook = _excepthook
-    threading._register_atexit(_primary_at_exit)  # type: ignore[attr-defined]
+    _at_script_end(_primary_at_exit)

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import array
 import errno
-import select
 import socket
 import struct
-import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from selectors import EVENT_READ, EVENT_WRITE
 from typing import Any
 
+from . import _real
 from ._loop import loop
 
 HEADER = struct.Struct("!IBB")
@@ -93,7 +92,7 @@ class Channel:
         #: Called with each frame (the link swaps it while frames must wait).
         self.on_frame = on_frame
         self._on_close = on_close
-        self._lock = threading.Lock()
+        self._lock = _real.Lock()
         self._out: deque[_Outgoing] = deque()
         self._out_bytes = 0
         self._inbuf = bytearray()
@@ -311,13 +310,15 @@ class Channel:
                 end = start + HEADER_SIZE + length
                 if len(inbuf) < end:
                     break
-                handles = []
+                handles: list[socket.socket] = []
                 if nfds:
                     if nfds > len(self._fds):
                         raise ProtocolError(
                             f"frame announces {nfds} descriptors, {len(self._fds)} came"
                         )
-                    handles = [socket.socket(fileno=self._fds.popleft()) for _ in range(nfds)]
+                    handles = [
+                        _real.socket(fileno=self._fds.popleft()) for _ in range(nfds)
+                    ]
                 self._parsed = end
                 self.on_frame(kind, inbuf[start + HEADER_SIZE : end], handles)
                 if self._closed:
@@ -335,7 +336,7 @@ class Channel:
             with self._lock:
                 self._flush_locked()
                 writing = bool(self._out)
-            select.select([self._sock], [self._sock] if writing else [], [])
+            _real.select([self._sock], [self._sock] if writing else [], [])
             self._read()
 
     # -- closing ----------------------------------------------------------------
@@ -372,7 +373,7 @@ class Channel:
         loop.unwatch(self._sock)
         self._sock.close()
         while self._fds:
-            socket.socket(fileno=self._fds.popleft()).close()
+            _real.socket(fileno=self._fds.popleft()).close()
         error = ChannelClosedError()
         for item in pending:
             if item.written is not None:

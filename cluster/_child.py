@@ -17,12 +17,11 @@ import runpy
 import signal as _signal
 import socket
 import sys
-import threading
 import types
 from collections.abc import Callable
 from typing import Any
 
-from . import _listen
+from . import _listen, _real
 from ._ipc import Link
 from ._loop import ClusterEmitter, exit_now, loop
 from ._process import die_by_signal, process
@@ -31,7 +30,7 @@ from ._worker import Worker
 PR_SET_PDEATHSIG = 1
 PARENT_DEATH_SIGNAL = _signal.SIGRTMIN + 3
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-_disconnected = threading.Event()
+_disconnected = _real.Event()
 
 #: This process's Worker (``cluster.worker``), set by :func:`setup_worker`.
 worker: ChildWorker | None = None
@@ -86,7 +85,7 @@ def setup_worker() -> ChildWorker:
     _die_with_primary()
     worker = ChildWorker(id=worker_id, process=process, state="online")
     link = Link(
-        socket.socket(fileno=fd),
+        _real.socket(fileno=fd),
         serialization,
         on_message=_on_message,
         on_internal=_on_internal,
@@ -213,8 +212,11 @@ def run_worker(argv: list[str]) -> None:
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - reported as Python would, minus our frames
+        note = _listen.unrouted_bind_note(exc)
         exc = exc.with_traceback(_user_traceback(exc.__traceback__))
         sys.excepthook(type(exc), exc, exc.__traceback__)
+        if note is not None:
+            print(note, file=sys.stderr)
         raise SystemExit(1) from None
 
 

@@ -9,10 +9,10 @@ closes are counted here, by server, and sent as one internal message per
 from __future__ import annotations
 
 import socket
-import threading
 import weakref
 from collections import Counter
 
+from . import _real
 from ._loop import loop
 from ._process import process
 
@@ -22,7 +22,7 @@ INTERVAL = 0.05
 #: id() of each watched connection: its finalizer (which counts the close once).
 watched: dict[int, weakref.finalize[..., socket.socket]] = {}
 _counts: Counter[str] = Counter()
-_lock = threading.Lock()
+_lock = _real.Lock()
 _flush_due = False
 
 

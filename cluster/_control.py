@@ -18,6 +18,7 @@ from pathlib import Path
 from selectors import EVENT_READ, EVENT_WRITE
 from typing import Any
 
+from . import _real
 from ._loop import loop
 
 MAX_LINE = 64 * 1024
@@ -49,7 +50,7 @@ class ControlServer:
         self._clients: dict[socket.socket, tuple[bytearray, bytearray]] = {}
         if os.path.exists(self.path):
             os.unlink(self.path)
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock = _real.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)
         try:
             self._sock.bind(self.path)

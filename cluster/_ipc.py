@@ -14,11 +14,11 @@ import json.scanner
 import os
 import pickle
 import socket
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from . import _real
 from ._channel import (
     KIND_INTERNAL,
     KIND_JSON,
@@ -267,7 +267,7 @@ class Link:
         self, message: dict[str, Any], handle: Any
     ) -> tuple[dict[str, Any], socket.socket | None]:
         answer: list[tuple[dict[str, Any], socket.socket | None]] = []
-        arrived = threading.Event()
+        arrived = _real.Event()
 
         def reply(message: dict[str, Any], handle: socket.socket | None) -> None:
             answer.append((message, handle))

@@ -23,10 +23,15 @@ shares ports as Node's servers do:
 
 Sockets bound inside ``with cluster.exclusive():``, or with ``SO_REUSEPORT`` set, are
 left alone, as Node's ``exclusive``/``reusePort`` servers are.
+
+gevent's and eventlet's sockets are not ``socket.socket`` objects: ``_green`` teaches
+their inner socket classes the same methods, with :func:`accept_descriptor`,
+:func:`adopt_connection` and :func:`closing` for gevent, which accepts descriptors.
 """
 
 from __future__ import annotations
 
+import _socket
 import array
 import contextlib
 import errno
@@ -34,20 +39,21 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _closes
+from . import _closes, _real
 from ._channel import ChannelClosedError
 from ._ipc import from_json
 from ._loop import exit_now, loop
 from ._process import process
 
 _original = {
-    name: getattr(socket.socket, name)
+    name: getattr(_real.stdlib_socket, name)
     for name in (
         "bind",
         "listen",
@@ -59,6 +65,7 @@ _original = {
         "connect_ex",
         "setsockopt",
         "getsockopt",
+        "_accept",
     )
 }
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
@@ -93,7 +100,7 @@ _servers: weakref.WeakKeyDictionary[socket.socket, _Server] = weakref.WeakKeyDic
 _server_ids: set[int] = set()
 _detached: dict[int, _Server] = {}  # servers whose descriptor C code took (uvloop)
 _indexes: dict[str, set[int]] = {}
-_lock = threading.RLock()
+_lock = _real.RLock()
 _local = threading.local()
 # Interrupts blocked calls; its handler does nothing, and its default action (once the
 # interpreter resets handlers at exit) is to do nothing too.
@@ -105,6 +112,10 @@ _connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 _draining: set[int] = set()
 _drained: Callable[[], None] | None = None
 _accepts_underway = 0  # accept() calls that may yet bring a connection to wait for
+# Descriptors that accept_descriptor() took, until their socket object exists
+_adopting: dict[int, _Server] = {}
+#: The socket classes taught to route (the real ``socket.socket``, eventlet's copy of it)
+_routed_classes: list[type] = []
 
 
 # -- opting out -------------------------------------------------------------------------
@@ -193,7 +204,7 @@ def _query_server(sock: socket.socket, kind: int, wire: Any, index_key: str, ind
     if sock.family == socket.AF_UNIX and len(os.fsencode(wire)) >= _SUN_PATH_MAX:
         # The primary could not bind a path that long: bind it here, relative to this
         # worker's directory, and let the primary adopt the socket.
-        own = socket.socket(sock.family, sock.type)
+        own = _real.socket(sock.family, sock.type)
         try:
             _original["bind"](own, os.path.relpath(wire))
         except BaseException:
@@ -251,6 +262,10 @@ def _adopt(
     handle.close()
     if reply["policy"] == "rr":
         sock.settimeout(timeout)  # our own pair: give it this socket's blocking mode
+    elif timeout == 0.0:
+        # Shared with the primary and the other workers: made non-blocking by a server
+        # that set it so before binding (gevent's, eventlet's), never made blocking.
+        os.set_blocking(sock.fileno(), False)
     return _Server(
         key=reply["key"],
         policy=reply["policy"],
@@ -382,6 +397,26 @@ def _receive_connection(
 ) -> tuple[socket.socket, Any] | None:
     """Take one connection the primary handed to this server (honours the timeout);
     None if the server was parked under this call."""
+    received = _receive_descriptor(sock)
+    if received is None:
+        return None
+    fd, address = received
+    conn = _connection_class(sock)(server.family, server.kind, sock.proto, fileno=fd)
+    if socket.getdefaulttimeout() is None and sock.gettimeout():
+        conn.setblocking(True)
+    if server.count_closes:
+        _closes.watch(conn, server.key)
+    return conn, address
+
+
+def _connection_class(sock: socket.socket) -> Any:
+    """The routed class ``sock`` is made of: stdlib's, or eventlet's copy of it."""
+    return next((cls for cls in type(sock).__mro__ if cls in _routed_classes), _real.stdlib_socket)
+
+
+def _receive_descriptor(sock: Any) -> tuple[int, Any] | None:
+    """A connection's descriptor and peer address, as the primary handed them down
+    ``sock``'s pair; None if the server was parked under this call."""
     try:
         data, ancdata, _flags, _ = sock.recvmsg(4096, _ANC_SIZE, socket.MSG_CMSG_CLOEXEC)
     except OSError:
@@ -398,12 +433,45 @@ def _receive_connection(
                 errno.ECONNABORTED, "the primary no longer routes connections to this server"
             )
         return None
-    conn = socket.socket(server.family, server.kind, sock.proto, fileno=fds[0])
-    if socket.getdefaulttimeout() is None and sock.gettimeout():
-        conn.setblocking(True)
+    return fds[0], address_from_wire(from_json(data))
+
+
+def accept_descriptor(sock: Any) -> tuple[int, Any]:
+    """gevent's ``_accept()``: a descriptor and address, from the pair (RR) or the
+    shared socket. The connection counts as accepted, for a drain, until
+    :func:`adopt_connection` meets the object that wraps the descriptor."""
+    global _accepts_underway
+    server = _server_of(sock)
+    if server is None:
+        return _RAW_ACCEPT(sock)  # type: ignore[no-any-return]
+    with _lock:
+        _accepts_underway += 1
+    try:
+        if server.policy == "shared":
+            received: tuple[int, Any] | None = _RAW_ACCEPT(sock)
+        else:
+            received = _receive_descriptor(sock)
+        if received is None:  # parked under the call: as on a closed server
+            received = _RAW_ACCEPT(sock)
+    except BaseException:
+        _accept_ended(None)
+        raise
+    assert received is not None
+    with _lock:
+        _adopting[received[0]] = server
+    return received
+
+
+def adopt_connection(conn: Any, fd: int) -> None:
+    """A socket object was made on descriptor ``fd``: if :func:`accept_descriptor`
+    took it, it is a connection of a routed server from now on."""
+    with _lock:
+        server = _adopting.pop(fd, None)
+    if server is None:
+        return
     if server.count_closes:
         _closes.watch(conn, server.key)
-    return conn, address_from_wire(from_json(data))
+    _accept_ended(conn)
 
 
 def _setsockopt(self: socket.socket, level: int, option: int, *value: Any) -> None:
@@ -430,6 +498,13 @@ def _getsockname(self: socket.socket) -> Any:
 
 
 def _real_close(self: socket.socket, _ss: Any = None) -> None:
+    closing(self)
+    _original["_real_close"](self)
+
+
+def closing(self: Any) -> None:
+    """``self`` is about to close: a server stops being routed, a connection stops
+    counting for a drain or for least-connections."""
     if id(self) in _server_ids or _detached:
         with _lock:
             server = _pop_server(self)
@@ -441,7 +516,6 @@ def _real_close(self: socket.socket, _ss: Any = None) -> None:
         _connection_closed(id(self))
     if _closes.watched and id(self) in _closes.watched:
         _closes.closed(id(self))
-    _original["_real_close"](self)
 
 
 def _detach(self: socket.socket) -> int:
@@ -490,6 +564,42 @@ def _unroute_client(sock: socket.socket) -> None:
     _original["bind"](sock, address_from_wire(server.requested))
 
 
+def unrouted_bind_note(exc: BaseException) -> str | None:
+    """Why a worker died of EADDRINUSE, if a socket the routing never saw is to blame:
+    a socket of a class that is not ``socket.socket`` (nor gevent's or eventlet's), in
+    the frame that raised, bound the port by itself, so no other worker can."""
+    if not isinstance(exc, OSError) or exc.errno != errno.EADDRINUSE:
+        return None
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    names = tb.tb_frame.f_locals
+    unrouted = [
+        value
+        for value in names.values()
+        if isinstance(value, _socket.socket)
+        and not any(cls in _routed_classes for cls in type(value).__mro__)
+        and _server_of(value) is None  # type: ignore[arg-type]
+    ]
+    if not unrouted:
+        return None
+    addresses = [
+        value
+        for value in names.values()
+        if isinstance(value, tuple) and len(value) >= 2 and isinstance(value[1], int)
+    ]
+    where = f" {addresses[0]!r}" if len(addresses) == 1 else ""
+    kind = type(unrouted[0])
+    return (
+        f"cluster: {kind.__name__} ({kind.__module__}) bound{where} by itself, not routed"
+        " through the primary: only socket.socket and gevent's and eventlet's sockets are,"
+        " so only one worker can hold the port. Make the server's socket a socket.socket,"
+        " or bind it in cluster.exclusive() on a port of each worker's own."
+    )
+
+
 def _close_original(server: _Server) -> None:
     if server.original_fd >= 0:
         os.close(server.original_fd)
@@ -519,17 +629,39 @@ def _release_index(index_key: str, index: int) -> None:
 def install() -> None:
     """Route this worker's servers through the primary (called once, at import, on
     the main thread)."""
+    from . import _green
+
     signal.signal(WAKE_SIGNAL, lambda signum, frame: None)
-    socket.socket.bind = _bind  # type: ignore[method-assign,assignment]
-    socket.socket.listen = _listen  # type: ignore[method-assign,assignment]
-    socket.socket.accept = _accept  # type: ignore[method-assign]
-    socket.socket.getsockname = _getsockname  # type: ignore[method-assign,assignment]
-    socket.socket._real_close = _real_close  # type: ignore[attr-defined]
-    socket.socket.detach = _detach  # type: ignore[method-assign,assignment]
-    socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
-    socket.socket.setsockopt = _setsockopt  # type: ignore[method-assign,assignment]
-    socket.socket.getsockopt = _getsockopt  # type: ignore[method-assign,assignment]
+    route_class(_real.stdlib_socket)
+    _green.install()
+
+
+#: What the routed classes do in place of the kernel's methods.
+_ROUTED_METHODS: dict[str, Callable[..., Any]] = {
+    "bind": _bind,
+    "listen": _listen,
+    "getsockname": _getsockname,
+    "connect": _connect,
+    "connect_ex": _connect_ex,
+    "setsockopt": _setsockopt,
+    "getsockopt": _getsockopt,
+}
+#: ... and what classes made like ``socket.socket`` (a subclass in Python) do too.
+_SOCKET_METHODS: dict[str, Callable[..., Any]] = {
+    "accept": _accept,
+    "_real_close": _real_close,
+    "detach": _detach,
+}
+_RAW_ACCEPT = _original["_accept"]
+
+
+def route_class(cls: type, methods: dict[str, Callable[..., Any]] | None = None) -> None:
+    """Teach ``cls`` (a subclass of ``_socket.socket``) to route its servers: the
+    methods above, or ``methods`` in place of those of ``socket.socket``'s own."""
+    for name, method in {**_ROUTED_METHODS, **(methods or _SOCKET_METHODS)}.items():
+        setattr(cls, name, method)
+    if methods is None:
+        _routed_classes.append(cls)
 
 
 # -- a graceful disconnect ---------------------------------------------------------------
@@ -587,7 +719,7 @@ def _park(fd: int) -> None:
     """Put a listening socket that nobody can reach under ``fd``: a server loop that
     polls it waits quietly, and ``accept()`` on it waits (or finds nothing, when
     non-blocking), instead of failing on a closed descriptor."""
-    quiet = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    quiet = _real.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     _original["bind"](quiet, "")  # Linux autobind: an abstract name nobody knows
     _original["listen"](quiet, 1)
     quiet.setblocking(os.get_blocking(fd))
@@ -598,9 +730,10 @@ def _park(fd: int) -> None:
 def _wake_blocked_threads() -> None:
     """A thread blocked in ``accept()`` keeps waiting on the socket it started with;
     interrupted, Python retries the call on what now stands under that descriptor."""
-    me = threading.get_ident()
+    me = _real.get_ident()
+    real = sys._current_frames()  # a green patch lists greenlets as threads too
     for thread in threading.enumerate():
-        if thread.ident is not None and thread.ident != me:
+        if thread.ident is not None and thread.ident != me and thread.ident in real:
             with contextlib.suppress(OSError, ProcessLookupError):
                 signal.pthread_kill(thread.ident, WAKE_SIGNAL)
 

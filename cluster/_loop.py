@@ -20,7 +20,6 @@ import itertools
 import os
 import select
 import signal
-import socket
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ from collections.abc import Callable
 from selectors import EVENT_READ, EVENT_WRITE
 from typing import Any, TypeVar
 
+from . import _real
 from ._emitter import EventEmitter
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ def flush_stdio() -> None:
             pass
 
 
-_exiting = threading.Lock()
+_exiting = _real.Lock()
 
 
 def exit_now(code: int) -> None:
@@ -67,6 +67,27 @@ def exit_now(code: int) -> None:
         atexit._run_exitfuncs()
     flush_stdio()
     os._exit(code)
+
+
+def at_script_end(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the main script is done, before the interpreter waits for
+    non-daemon threads and before ``atexit`` (``threading``'s exit functions).
+    eventlet's patch replaces ``threading._shutdown`` with its own copy's, which runs
+    the copy's exit functions: register there. A patch made after this call leaves
+    ``atexit`` to run it, unless the process is ending by :func:`exit_now`."""
+    ran = False
+
+    def once() -> None:
+        nonlocal ran
+        if not ran and not _exiting.locked():
+            ran = True
+            callback()
+
+    shutdown: Any = threading._shutdown  # type: ignore[attr-defined]
+    shutdown_globals = getattr(shutdown, "__globals__", {})
+    register: Any = shutdown_globals.get("_register_atexit", threading._register_atexit)  # type: ignore[attr-defined]
+    register(once)
+    atexit.register(once)
 
 
 class Timer:
@@ -89,23 +110,23 @@ class EventLoop:
     def __init__(self) -> None:
         # epoll itself, not selectors: the wrapper's bookkeeping is a measurable part of
         # a message's round trip. fd -> (the watched object, events, callback).
-        self._epoll = select.epoll()
+        self._epoll = _real.epoll()
         self._watched: dict[int, tuple[Any, int, Callable[[int], Any]]] = {}
         self._ready: deque[Callable[[], Any]] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         # Reentrant: a signal handler (main thread) may call call_soon() while the
         # main thread it interrupted is inside call_soon() already.
-        self._lock = threading.RLock()
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._lock = _real.RLock()
+        self._wake_r, self._wake_w = _real.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._woken = False
         self.watch(self._wake_r, EVENT_READ, self._drain_wakeups)
-        self._thread: threading.Thread | None = None
-        self._thread_id = -1  # the loop thread's threading.get_ident(), once it runs
+        self._thread: Any = None  # _real.start_thread's
+        self._thread_id = -1  # the loop thread's real get_ident(), once it runs
         self.tick = 0  # turns of the loop so far
-        self._start_lock = threading.RLock()
+        self._start_lock = _real.RLock()
         self.script_done = False
         self._stopped = False
         self._held: dict[HeldKey, deque[tuple[Any, ...]]] = {}
@@ -117,19 +138,19 @@ class EventLoop:
         with self._start_lock:
             if self._thread is None:
                 # Not a daemon: threads that callbacks start (a threading.Timer, say)
-                # inherit that, and the interpreter waits for them at exit.
-                self._thread = threading.Thread(target=self._run, name="cluster", daemon=False)
-                self._thread.start()
+                # inherit that, and the interpreter waits for them at exit. A real
+                # thread even where gevent or eventlet has patched threading.
+                self._thread = _real.start_thread(self._run, "cluster")
 
     def in_loop_thread(self) -> bool:
-        return threading.get_ident() == self._thread_id
+        return _real.get_ident() == self._thread_id
 
     def stop(self) -> None:
         """End the loop thread (at interpreter exit); later calls run inline."""
         self._stopped = True
         self.call_soon(lambda: None)
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None and not self.in_loop_thread():
             thread.join()
 
     def _run(self) -> None:
@@ -137,7 +158,7 @@ class EventLoop:
         # here also means that workers, started from this thread, start with it
         # blocked (see _child.run_worker).
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        self._thread_id = threading.get_ident()
+        self._thread_id = _real.get_ident()
         watched = self._watched
         while not self._stopped:
             self.tick += 1
@@ -223,7 +244,7 @@ class EventLoop:
         """Run ``fn`` on the loop thread and return its result (or raise its error)."""
         if self.in_loop_thread() or self._stopped:
             return fn()
-        done = threading.Event()
+        done = _real.Event()
         outcome: list[Any] = []
 
         def call() -> None:

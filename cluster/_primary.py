@@ -13,7 +13,6 @@ import signal as _signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from selectors import EVENT_READ
@@ -21,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from . import _metrics, _servers
+from . import _metrics, _real, _servers
 from ._emitter import EventEmitter
 from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter, loop
@@ -40,7 +39,7 @@ settings: dict[str, Any] = {}
 _ids = itertools.count(1)
 _intercom = EventEmitter()  # 'disconnect'(worker) after the user's listeners heard it
 _running: set[PrimaryWorker] = set()  # started, and not yet both exited and disconnected
-_idle = threading.Event()  # set while nothing keeps the primary alive
+_idle = _real.Event()  # set while nothing keeps the primary alive
 _idle.set()
 _initialized = False
 
@@ -99,7 +98,7 @@ def _spawn(
     """Start the worker process; runs on the loop thread, which lives as long as the
     primary (so the worker's parent-death signal fires only when the primary dies)."""
     current = settings
-    ours, theirs = socket.socketpair()
+    ours, theirs = _real.socketpair()
     try:
         child_env = {**os.environ, **{str(k): str(v) for k, v in (env or {}).items()}}
         child_env.update(
@@ -113,7 +112,7 @@ def _spawn(
             stdin = stdout = stderr = subprocess.PIPE
         else:
             stdin = stdout = stderr = None
-        popen = subprocess.Popen(
+        popen = _real.Popen(
             _command(current),
             env=child_env,
             cwd=current.get("cwd"),

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 
+from . import _real
 from ._ipc import Link, SendCallback
 from ._loop import ClusterEmitter, exit_now, flush_stdio, loop
 from ._worker import signal_number
@@ -99,7 +100,7 @@ class Process(ClusterEmitter):
         name = _signal.Signals(signum).name
         if self.has_listeners(name):  # no lock: this interrupts the main thread anywhere
             loop.call_soon(self.emit, name, name)
-        elif name == "SIGINT":
+        elif name == "SIGINT" and not _real.green_library_loaded():
             _signal.default_int_handler(signum, frame)
         elif name not in IGNORED_BY_DEFAULT:
             die_by_signal(signum)

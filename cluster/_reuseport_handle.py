@@ -21,12 +21,12 @@ its queue, for the next worker.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-import select
 import socket
-import threading
 from typing import Any
 
+from . import _real
 from ._shared_handle import ServerSpec
 
 log = logging.getLogger("cluster")
@@ -49,7 +49,7 @@ class ReusePortHandle:
         self.leaving: dict[Any, socket.socket] = {}  # asked to disconnect, still holding it
 
     def _bind(self, address: Any) -> socket.socket:
-        sock = socket.socket(self.spec.family, self.spec.type)
+        sock = _real.socket(self.spec.family, self.spec.type)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -121,7 +121,7 @@ class ReusePortHandle:
         if queued:
             log.info("cluster: %d queued connection(s) of a leaving worker relayed", len(queued))
         for conn in queued:
-            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+            _real.start_thread(functools.partial(self._relay, conn), "cluster-relay", daemon=True)
 
     def _relay(self, conn: socket.socket) -> None:
         """Carry ``conn`` to another worker of the group, bytes both ways."""
@@ -153,7 +153,7 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
     open_ends = [a, b]
     while open_ends:
         try:
-            readable, _, _ = select.select(open_ends, [], [])
+            readable, _, _ = _real.select(open_ends, [], [])
         except OSError:
             return
         for source in readable:

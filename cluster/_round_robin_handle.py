@@ -27,7 +27,7 @@ from collections import deque
 from selectors import EVENT_READ
 from typing import Any
 
-from . import _schedulers
+from . import _real, _schedulers
 from ._loop import Timer, loop
 from ._shared_handle import ServerSpec, close_server_socket
 
@@ -68,7 +68,7 @@ class Route:
         self.hash_salt = b"/%d" % worker_id  # what rendezvous hashing adds to a key
         self.view = _schedulers.WorkerView(self)
         self.closed = 0  # connections the worker reported closed, or that were taken back
-        self.primary_end, self.worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.primary_end, self.worker_end = _real.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.primary_end.setblocking(False)
         self._fd = self.primary_end.fileno()
         self._sendmsg = self.primary_end.sendmsg
@@ -144,7 +144,7 @@ class Route:
 
 def _peek(fd: int) -> bytes:
     """The first bytes the client sent, left in place for the worker."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd)  # named: no getsockopt
+    sock = _real.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd)  # named: no getsockopt
     try:
         return sock.recv(_schedulers.PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except OSError:
@@ -371,7 +371,7 @@ class RoundRobinHandle:
         return False
 
     def _park(self, fd: int, peer: bytes) -> None:
-        sock = socket.socket(fileno=fd)  # an object to watch: the loop knows it by identity
+        sock = _real.socket(fileno=fd)  # an object to watch: the loop knows it by identity
         timer = loop.call_later(_schedulers.PEEK_TIMEOUT, lambda: self._peek_done(fd))
         self.parked[fd] = (peer, sock, timer)
         loop.watch(sock, EVENT_READ, lambda _mask: self._on_peekable(fd))

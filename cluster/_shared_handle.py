@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from . import _systemd
+from . import _real, _systemd
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ServerSpec:
         inherited = _systemd.take_inherited(self.family, self.type, self.address)
         if inherited is not None:
             return inherited
-        sock = socket.socket(self.family, self.type)
+        sock = _real.socket(self.family, self.type)
         try:
             if self.family != socket.AF_UNIX and (
                 self.type == socket.SOCK_STREAM or self.reuseaddr

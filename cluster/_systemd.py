@@ -28,6 +28,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from . import _real
 from ._loop import Timer, loop
 
 if TYPE_CHECKING:
@@ -62,10 +63,10 @@ def _read_listen_fds(env: dict[str, str]) -> list[tuple[socket.socket, str]]:
         return []
     count = int(env["LISTEN_FDS"])
     names = env.get("LISTEN_FDNAMES", "").split(":")
-    found = []
+    found: list[tuple[socket.socket, str]] = []
     for index, fd in enumerate(range(LISTEN_FDS_START, LISTEN_FDS_START + count)):
         os.set_inheritable(fd, False)  # the primary's: workers get it only if handed
-        sock = socket.socket(fileno=fd)
+        sock = _real.socket(fileno=fd)
         found.append((sock, names[index] if index < len(names) and names[index] else str(fd)))
     return found
 
@@ -130,7 +131,7 @@ class Notifier:
     def __init__(self, supervisor: Supervisor, address: str, watchdog_s: float | None) -> None:
         self._supervisor = supervisor
         self._address = address
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        self._sock = _real.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
         self._ready_said = False
         self._watchdog: Timer | None = None
         supervisor.on("ready", lambda worker: self._on_ready())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -50,8 +51,10 @@ class Running:
         env: dict[str, str] | None = None,
         merge_stderr: bool = False,
         launcher: Sequence[str] = (),
+        stdin: bool = False,
     ) -> None:
-        """``launcher``: a command that runs Python's (``systemd-socket-activate -l ...``)."""
+        """``launcher``: a command that runs Python's (``systemd-socket-activate -l ...``);
+        ``stdin``: a pipe the test writes commands to (:meth:`send`)."""
         import queue
         import threading
 
@@ -59,7 +62,7 @@ class Running:
             [*launcher, sys.executable, "-u", path, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             text=True,
             env={**os.environ, **(env or {})},
             start_new_session=True,
@@ -121,11 +124,21 @@ class Running:
                 matched.append(line)
         return matched[:count]
 
+    def send(self, line: str) -> None:
+        """One line to the program's stdin (``stdin=True``)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
     def signal_group(self, signum: int) -> None:
         os.killpg(self.proc.pid, signum)
 
     def finish(self, timeout: float = 20) -> int:
-        """Wait for the program to end; returns its exit status (all output read)."""
+        """Close its stdin, wait for the program to end; returns its exit status (all
+        output read)."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
         code = self.proc.wait(timeout=timeout)
         while True:
             line = self._queue.get(timeout=timeout)

@@ -51,6 +51,7 @@ def test_restart_on_exit_replaces_dead_workers() -> None:
         ("seed_simple_cluster.py", r"Worker \d+ started"),
         ("asyncio_server.py", r"worker \d+ on \d+"),
         ("flask_app.py", r"worker \d+ on \d+"),
+        ("gevent_server.py", r"worker \d+ on \d+"),
     ],
 )
 def test_server_examples_answer_from_every_worker_and_stop_quietly_on_ctrl_c(
