@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import signal
 import threading
 from collections.abc import Iterator
