@@ -137,8 +137,9 @@ class EventLoop:
     def start(self) -> None:
         with self._start_lock:
             if self._thread is None:
-                # Not a daemon: threads that callbacks start (a threading.Timer, say)
-                # inherit that, and the interpreter waits for them at exit. A real
+                # The interpreter does not wait for this thread (at_script_end's
+                # functions end it), but threads that callbacks start on it (a
+                # threading.Timer, say) are not daemons: it waits for those. A real
                 # thread even where gevent or eventlet has patched threading.
                 self._thread = _real.start_thread(self._run, "cluster")
 

@@ -185,6 +185,25 @@ def _on_green_hub() -> bool:
 
 
 class _ClusterThread(threading.Thread):
+    """A ``threading.Thread`` that the interpreter does not wait for at exit, while
+    the threads started on it inherit ``daemon`` as given.
+
+    The cluster ends its own threads (``_loop.at_script_end``). Were its thread a
+    non-daemon, a green patch made after it started would leave the interpreter
+    waiting for it: eventlet's patch puts its own copy of ``threading._shutdown`` in
+    place, which runs none of the exit functions registered before, and on Python
+    3.13 that copy still waits for every non-daemon thread of the OS."""
+
+    def __init__(self, target: Any, name: str, daemon: bool) -> None:
+        super().__init__(target=target, name=name, daemon=True)
+        self._inherited_daemon = daemon
+
+    def start(self) -> None:
+        super().start()
+        # Started as a daemon; from now on ``daemon`` is what a Thread created on this
+        # one inherits (Thread.__init__ reads current_thread().daemon).
+        self._daemonic = self._inherited_daemon
+
     def _delete(self) -> None:
         """Leave ``threading``'s table under the identity this thread began with: a
         green patch made since then replaces ``threading.get_ident``, and the table's
@@ -222,13 +241,13 @@ class _RealThread:
 
 
 def start_thread(target: Any, name: str, daemon: bool = False) -> Any:
-    """Start ``target`` on a real thread; a ``threading.Thread`` when threading is not
-    green. A green-started one is daemonic: the interpreter does not wait for it,
-    so the cluster's exit functions (``threading._register_atexit``) end it."""
+    """Start ``target`` on a real thread, which the interpreter does not wait for at
+    exit (the cluster's exit functions end it); a ``threading.Thread`` when threading
+    is not green, on which new threads are daemons if ``daemon`` is."""
     thread: Any
     if is_patched("threading"):
         thread = _RealThread(target, name)
     else:
-        thread = _ClusterThread(target=target, name=name, daemon=daemon)
+        thread = _ClusterThread(target, name, daemon)
     thread.start()
     return thread

@@ -56,7 +56,10 @@ class _Held:
 def socketio_app():  # type: ignore[no-untyped-def]
     import socketio
 
-    sio = socketio.Server(async_mode="threading")
+    # A short ping interval bounds a python-engineio race (seen without the cluster, on
+    # one plain threaded server): now and then the client's disconnect() waits for its
+    # pending long-poll GET until the server's next ping, 25 s by default.
+    sio = socketio.Server(async_mode="threading", ping_interval=1)
 
     @sio.event
     def echo(sid, data):  # type: ignore[no-untyped-def]
