@@ -39,6 +39,7 @@ RETRY_DELAY = 0.005  # every route full: try again shortly
 STALL_AFTER = 0.5  # a worker that takes no connection this long is not keeping up
 STALL_BACKOFF = 5.0  # then it gets new connections only when no other worker can
 FD_LIMIT_PAUSE = 0.1  # out of descriptors: stop accepting this long (the backlog waits)
+DEFER_ACCEPT = 1  # seconds the kernel may hold a connection for a peeking handle (below)
 _ANC_SIZE = socket.CMSG_SPACE(array.array("i").itemsize)
 _FD = struct.Struct("i")
 _TIOCOUTQ = termios.TIOCOUTQ
@@ -153,6 +154,16 @@ def _peek(fd: int) -> bytes:
         sock.detach()
 
 
+def _defer_accept(sock: socket.socket) -> None:
+    """A peeking handle wants connections whose first bytes have come: the kernel
+    holds each one back (``TCP_DEFER_ACCEPT``) until they have, or for about
+    ``DEFER_ACCEPT`` seconds, so the peek right after ``accept()`` nearly always finds
+    the request and the connection is never parked on the loop. A client that stays
+    silent is accepted when that time is up, then waits out the peek's own bound."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and hasattr(socket, "TCP_DEFER_ACCEPT"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT)
+
+
 def _head_complete(data: bytes) -> bool:
     """Enough to choose by: the whole request head, or as much as a peek takes."""
     return b"\r\n\r\n" in data or len(data) >= _schedulers.PEEK_BYTES
@@ -182,6 +193,8 @@ class RoundRobinHandle:
         self.sock = spec.bind()
         self.path = spec.path
         try:
+            if self.peeks:
+                _defer_accept(self.sock)
             self.sock.listen(socket.SOMAXCONN)
         except BaseException:
             self.sock.close()

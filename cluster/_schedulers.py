@@ -39,6 +39,7 @@ log = logging.getLogger("cluster")
 PEEK_BYTES = 8192  # the most of a request a peeking scheduler reads
 PEEK_TIMEOUT = 0.1  # how long a connection may wait for its first bytes
 SID_MEMORY = 65536  # socket.io sessions remembered per server
+KEYS_REMEMBERED = 65536  # sticky answers kept per server (then forgotten, and worked out again)
 ERROR_LOG_INTERVAL = 10.0  # a failing user scheduler is logged at most this often
 
 NAMES = ("round-robin", "least-connections", "ip-hash", "header:NAME", "cookie:NAME", "socketio")
@@ -103,6 +104,28 @@ def rendezvous(key: bytes, routes: Sequence[Route]) -> Route:
     return best
 
 
+class Sticky:
+    """:func:`rendezvous` over the live routes, remembered per key while those routes
+    stay the same: a returning client costs a dict lookup, not a hash per worker.
+    Any change to the live routes (a worker joins, leaves, stalls or recovers)
+    forgets every answer, so each is worked out again over the new set."""
+
+    def __init__(self) -> None:
+        self.live: tuple[Route, ...] = ()
+        self.chosen: dict[bytes, Route] = {}
+
+    def route(self, key: bytes, routes: Sequence[Route]) -> Route:
+        live = tuple(_live(routes))
+        if live != self.live:
+            self.live, self.chosen = live, {}
+        route = self.chosen.get(key)
+        if route is None:
+            if len(self.chosen) >= KEYS_REMEMBERED:
+                self.chosen.clear()
+            route = self.chosen[key] = rendezvous(key, live)
+        return route
+
+
 def client_host(peer: bytes) -> bytes:
     """The host of a peer address as the handle writes it (``["1.2.3.4",port]``)."""
     if peer.startswith(b'["'):
@@ -141,24 +164,29 @@ class IpHash:
     peeks = False
     counts_closes = False
 
+    def __init__(self) -> None:
+        self.sticky = Sticky()
+
     def pick(self, routes: Sequence[Route], peer: bytes, peeked: bytes | None) -> Route | None:
-        return rendezvous(client_host(peer), _live(routes))
-
-
-def _head(peeked: bytes | None) -> bytes:
-    if not peeked:
-        return b""
-    end = peeked.find(b"\r\n\r\n")
-    return peeked if end < 0 else peeked[:end]
+        return self.sticky.route(client_host(peer), routes)
 
 
 def header_value(peeked: bytes | None, name: bytes) -> bytes | None:
-    """The value of header ``name`` (lower case) in the request's first bytes."""
-    for line in _head(peeked).split(b"\r\n")[1:]:
-        field, sep, value = line.partition(b":")
-        if sep and field.strip().lower() == name:
-            return value.strip()
-    return None
+    """The value of header ``name`` (lower case) in the request's first bytes.
+
+    One search of the lower-cased head for ``CRLF name:`` (a field name is followed
+    by its colon with no space between, RFC 9112), not a parse of every line."""
+    if not peeked:
+        return None
+    end = peeked.find(b"\r\n\r\n")
+    head = peeked if end < 0 else peeked[: end + 2]
+    field = b"\r\n" + name + b":"
+    start = head.lower().find(field)
+    if start < 0:
+        return None
+    start += len(field)
+    stop = head.find(b"\r\n", start)
+    return head[start : stop if stop >= 0 else len(head)].strip()
 
 
 def cookie_value(peeked: bytes | None, name: bytes) -> bytes | None:
@@ -179,10 +207,11 @@ class HeaderAffinity:
     def __init__(self, name: str, cookie: bool) -> None:
         self.name = name.encode() if cookie else name.lower().encode()
         self.read = cookie_value if cookie else header_value
+        self.sticky = Sticky()
 
     def pick(self, routes: Sequence[Route], peer: bytes, peeked: bytes | None) -> Route | None:
         value = self.read(peeked, self.name)
-        return None if value is None else rendezvous(value, _live(routes))
+        return None if value is None else self.sticky.route(value, routes)
 
 
 _SID = re.compile(rb"[?&]sid=([^&\s#]+)")
@@ -213,6 +242,7 @@ class SocketIO:
 
     def __init__(self) -> None:
         self.sessions: OrderedDict[bytes, int] = OrderedDict()
+        self.sticky = Sticky()
 
     def pick(self, routes: Sequence[Route], peer: bytes, peeked: bytes | None) -> Route | None:
         sid = socketio_sid(peeked)
@@ -222,7 +252,7 @@ class SocketIO:
                 if route.worker_id == worker_id:
                     self.sessions.move_to_end(sid)
                     return route
-        route = rendezvous(client_host(peer), _live(routes))
+        route = self.sticky.route(client_host(peer), routes)
         if sid is not None:
             self.sessions[sid] = route.worker_id
             if len(self.sessions) > SID_MEMORY:
