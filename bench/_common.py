@@ -475,11 +475,15 @@ def _number(text: str, label: str, default: float = 0.0) -> float:
 
 
 def load_close(
-    tool: str, port: int, connections: int, requests: int, max_seconds: float
+    tool: str, port: int, connections: int, requests: int, max_seconds: float, clients: int = 0
 ) -> dict[str, float]:
     """``requests`` requests, each on a new connection (``Connection: close``), with
-    ``connections`` in flight; stops early after ``max_seconds``. Returns completed,
-    errors, rps, elapsed."""
+    ``connections`` in flight; stops early after ``max_seconds``. With ``clients``, they
+    come from that many clients, each with its own address, user and socket.io session,
+    which only bench/_loadgen.py can send (ab and wrk speak from one address). Returns
+    completed, errors, rps, elapsed."""
+    if clients:
+        return _loadgen(port, connections, "close", requests, max_seconds, clients)
     url = f"http://127.0.0.1:{port}/"
     if tool == "ab":
         # -t before -n: ab's -t sets -n 50000, a later -n overrides it (both bound the run)
@@ -560,7 +564,7 @@ def _wrk(port: int, connections: int, seconds: int, extra: list[str]) -> dict[st
 
 
 def _loadgen(
-    port: int, connections: int, mode: str, requests: int, seconds: float
+    port: int, connections: int, mode: str, requests: int, seconds: float, clients: int = 0
 ) -> dict[str, float]:
     argv = [
         PYTHON,
@@ -575,6 +579,8 @@ def _loadgen(
         str(requests),
         "--duration",
         str(seconds),
+        "--clients",
+        str(clients),
     ]
     code, out = run_tool(argv, timeout=seconds + 30)
     if code != 0:

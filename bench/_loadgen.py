@@ -7,7 +7,10 @@
 ``--requests`` are done or ``--duration`` seconds pass; with ``--timeline PATH``, it
 also writes one line per request to PATH: its start (``time.monotonic()``, the
 system's clock, which other processes read too), its latency in seconds, and 1 if it
-was answered or 0 if it failed (reload.py's reading). ``keepalive``: each of the
+was answered or 0 if it failed (reload.py's reading); with ``--clients K``, request
+``i`` comes from client ``i % K``, as sticky schedulers need to see: from its own
+address (127.0.0.2 onwards), with its own ``X-User`` header and socket.io ``sid=``
+(bench/schedulers.py's load). ``keepalive``: each of the
 ``--connections`` connections sends request after request until ``--duration`` (or
 ``--requests``). Prints one JSON line: completed, errors, elapsed, rps. It is much
 slower than ``wrk``/``ab`` (a Python client on the same cores), so figures made with
@@ -23,6 +26,21 @@ import time
 
 REQUEST_CLOSE = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 REQUEST_KEEP = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def client_requests(clients: int) -> list[tuple[tuple[str, int] | None, bytes]]:
+    """For each of ``clients`` clients, its source address and its request; one
+    anonymous client (any source address, no user) when ``clients`` is 0."""
+    if not clients:
+        return [(None, REQUEST_CLOSE)]
+    return [
+        (
+            (f"127.0.{(n + 2) // 256}.{(n + 2) % 256}", 0),
+            f"GET /socket.io/?EIO=4&transport=polling&sid=s{n} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nX-User: u{n}\r\nConnection: close\r\n\r\n".encode(),
+        )
+        for n in range(clients)
+    ]
 
 
 async def read_response(reader: asyncio.StreamReader) -> bool:
@@ -44,6 +62,8 @@ async def main(args: argparse.Namespace) -> dict[str, float]:
     started = time.perf_counter()
     deadline = started + args.duration
     budget = [args.requests]
+    population = client_requests(args.clients)
+    sent = [0]
 
     def take() -> bool:
         if time.perf_counter() >= deadline or budget[0] <= 0:
@@ -53,11 +73,15 @@ async def main(args: argparse.Namespace) -> dict[str, float]:
 
     async def close_client() -> None:
         while take():
+            source, request = population[sent[0] % len(population)]
+            sent[0] += 1
             begun = time.monotonic()
             ok = False
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
-                writer.write(REQUEST_CLOSE)
+                reader, writer = await asyncio.open_connection(
+                    "127.0.0.1", args.port, local_addr=source
+                )
+                writer.write(request)
                 ok = await asyncio.wait_for(read_response(reader), args.timeout)
                 writer.close()
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
@@ -98,5 +122,6 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=10**9)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=0, help="close mode: a population")
     parser.add_argument("--timeline", help="close mode: one line per request to this file")
     print(json.dumps(asyncio.run(main(parser.parse_args()))), flush=True)

@@ -76,10 +76,12 @@ def variants(with_http: bool) -> list[tuple[str, list[str], dict[str, str]]]:
     return rows
 
 
-def one_round(tool: str, program: c.Program, port: int, args: argparse.Namespace) -> dict:
+def one_round(
+    tool: str, program: c.Program, port: int, args: argparse.Namespace, clients: int = 0
+) -> dict:
     workers = program.worker_pids()
     primary0, workers0 = c.cpu_us(program.pid), c.cpu_us_many(workers)
-    result = c.load_close(tool, port, args.concurrency, args.requests, args.max_seconds)
+    result = c.load_close(tool, port, args.concurrency, args.requests, args.max_seconds, clients)
     primary1, workers1 = c.cpu_us(program.pid), c.cpu_us_many(workers)
     done = result["completed"] or float("nan")
     return {

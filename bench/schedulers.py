@@ -1,15 +1,18 @@
 """The primary's CPU per connection under each scheduler, against round-robin and Node.
 
-    python bench/schedulers.py [--quick] [--rounds 3] [--requests 10000]
+    python bench/schedulers.py [--quick] [--rounds 3] [--requests 10000] [--clients 64]
 
 The ``handoff.py`` setup (the same minimal HTTP server in 2 workers, a new connection
-per request, ``ab -c 32``), with ``setup_primary(scheduler=...)`` set through
-``CLUSTER_BENCH_SCHEDULER`` in ``http_server.py``. Every server starts once; rounds
-alternate between them. The table gives medians: requests/s, and the primary's CPU
-time per connection with its ratios to python round-robin and to node RR. The
-header scheduler peeks at a header ab does not send: it pays the whole peek (park,
-watch, MSG_PEEK) and then takes the usual turn. Target: every sticky scheduler
-within 1.3x round-robin's primary CPU.
+per request, 32 in flight), with ``setup_primary(scheduler=...)`` set through
+``CLUSTER_BENCH_SCHEDULER`` in ``http_server.py``. The load is a population of
+``--clients`` clients, as sticky schedulers meet in production: each connects from its
+own address (127.0.0.2 onwards), sends its own ``X-User`` header and socket.io
+``sid=``, so ip-hash, header affinity and the sid scheduler each spread the clients
+over the workers and find a key in every request. ab and wrk speak from one address,
+so ``bench/_loadgen.py`` sends it, to every row alike (Node's too). Every server
+starts once; rounds alternate between them. The table gives medians: requests/s, and
+the primary's CPU time per connection with its ratios to python round-robin and to
+node RR. Target: every sticky scheduler within 1.3x round-robin's primary CPU.
 """
 
 from __future__ import annotations
@@ -36,20 +39,22 @@ def variants() -> list[tuple[str, list[str], dict[str, str]]]:
 
 def main() -> int:
     parser = c.load_options(__doc__.splitlines()[0], max_seconds=20.0)
+    parser.add_argument("--clients", type=int, default=64, help="clients in the population")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.requests = args.requests or (300 if args.quick else 10000)
-    tool = c.load_tools(args.tool)["close"]
+    tool = "python"  # the only load generator that sends a population (see above)
     servers: dict[str, tuple[c.Program, int]] = {}
     for name, argv, env in variants():
         program = c.Program(name, argv, env)
         servers[name] = (program, int(program.wait_event("ready", timeout=60)["port"]))
     for _program, port in servers.values():  # warm-up
-        c.load_close(tool, port, args.concurrency, max(50, args.requests // 10), args.max_seconds)
+        warmup = max(50, args.requests // 10)
+        c.load_close(tool, port, args.concurrency, warmup, args.max_seconds, args.clients)
     results: dict[str, list[dict]] = {name: [] for name in servers}
     for round_no in range(args.rounds):
         for name, (program, port) in servers.items():
-            results[name].append(handoff.one_round(tool, program, port, args))
+            results[name].append(handoff.one_round(tool, program, port, args, args.clients))
         c.log(f"schedulers: round {round_no + 1}/{args.rounds} done")
     medians = {
         name: {key: c.median([r[key] for r in rows]) for key in ("rps", "cpu", "errors")}
@@ -58,7 +63,8 @@ def main() -> int:
     rr, node = medians["python round-robin"]["cpu"], medians["node RR"]["cpu"]
     print(c.machine_facts())
     print(
-        f"load: {tool}, {args.rounds} round(s) of {args.requests} new connections, "
+        f"load: bench/_loadgen.py, {args.clients} clients (own address, X-User, sid), "
+        f"{args.rounds} round(s) of {args.requests} new connections, "
         f"-c {args.concurrency}, 2 workers\n"
     )
     print("| server | requests/s | primary CPU µs/conn | / python RR | / node RR | errors |")

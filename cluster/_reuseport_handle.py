@@ -16,14 +16,24 @@ byte, but only for the few connections caught in a queue when a worker leaves; t
 worker sees the primary as their peer. With no other worker to give them to and the
 servers kept open (a supervisor's restart), the socket is not drained: it waits, with
 its queue, for the next worker.
+
+Between the drain's last ``accept()`` and the ``close()``, a connection could still
+complete its handshake on the leaving socket and be reset by the close. So before
+draining, the primary attaches a socket filter that drops new SYNs on that socket: a
+client whose SYN the kernel's hash sends there meanwhile retries it (after a second,
+TCP's first retransmission), by which time the socket is gone and the hash picks one
+of the others. Handshakes already under way complete (their ACKs pass the filter) and
+are drained with the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import logging
 import socket
+import struct
 from typing import Any
 
 from . import _real
@@ -33,6 +43,28 @@ log = logging.getLogger("cluster")
 
 RELAY_CHUNK = 65536
 DRAIN_LIMIT = 4096  # connections taken from one queue; the backlog never holds more
+_SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+
+# A classic BPF socket filter, run on each segment for the socket with the TCP header
+# at offset 0: drop a segment with SYN set and ACK clear (a new handshake), pass the rest.
+_DROP_NEW_SYNS = (
+    (0x30, 0, 0, 13),  # ldb [13]: the TCP flags
+    (0x45, 2, 0, 0x10),  # jset ACK: pass
+    (0x45, 0, 1, 0x02),  # jset SYN: drop
+    (0x06, 0, 0, 0),  # ret 0: drop
+    (0x06, 0, 0, 0xFFFFFFFF),  # ret all: pass
+)
+
+
+def _refuse_new_handshakes(sock: socket.socket) -> None:
+    """Attach :data:`_DROP_NEW_SYNS` to ``sock`` (the kernel copies the program)."""
+    code = b"".join(struct.pack("HBBI", *instruction) for instruction in _DROP_NEW_SYNS)
+    program = ctypes.create_string_buffer(code)
+    fprog = struct.pack("HL", len(_DROP_NEW_SYNS), ctypes.addressof(program))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)
+    except OSError as exc:  # the drain goes on: only the close's instant is exposed
+        log.warning("cluster: could not filter a leaving worker's socket: %s", exc)
 
 
 class ReusePortHandle:
@@ -106,6 +138,7 @@ class ReusePortHandle:
         """Take every connection queued on ``sock``, close it (so the kernel sends new
         ones to the rest of the group), then relay those connections to the group."""
         sock.setblocking(False)  # only the primary holds it now
+        _refuse_new_handshakes(sock)
         queued: list[socket.socket] = []
         try:
             while len(queued) < DRAIN_LIMIT:

@@ -4,8 +4,10 @@
   own (the inode of its server socket, in every answer, differs).
 - ``kill``: worker 1 takes one connection and hangs in it (the in-flight one), so
   that a queue forms behind it; once it sees that queue, it is killed with SIGKILL
-  while 4 more clients keep sending requests. Every request but the in-flight one is
-  answered, by worker 2 (the queued ones too).
+  while 4 clients open connection after connection, not waiting for answers (a storm
+  of handshakes while the primary drains and closes worker 1's socket). Every
+  connection but the in-flight one is answered, by worker 2 (the queued ones too):
+  none is reset.
 - ``disconnect``: the same queue, then ``worker.disconnect()``: the in-flight request
   is answered by worker 1 once it is released, the queued ones by worker 2; none fails.
 - ``late``: 1 worker serves; a second, forked later, gets a socket of its own, and
@@ -83,6 +85,7 @@ def hang(server_socket):
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a storm's connections queue, not overflow (SYNs dropped)
 
 
 class OneAtATime(socketserver.TCPServer):
@@ -134,20 +137,34 @@ def queue_behind_worker_1(first, port):
     return clients
 
 
-def load(port, clients=4, each=25):
-    results = []
+def storm(port, exited, clients=4, after_exit=50, most=200):
+    """``clients`` threads opening connections (each sends its request at once) until
+    each has opened ``after_exit`` more since ``exited`` was set, or ``most``; the
+    connections, to be read later, and the names of the errors met while connecting."""
+    connections, errors = [], []
     lock = threading.Lock()
+    started = threading.Barrier(clients + 1)
 
     def client():
-        for _ in range(each):
-            answer = ask(port)
+        since_exit = 0
+        for n in range(most):
+            try:
+                sock = connect(port)
+            except OSError as exc:
+                sock = type(exc).__name__
             with lock:
-                results.append(answer)
+                (connections if isinstance(sock, socket.socket) else errors).append(sock)
+            if n == 10:
+                started.wait(TIMEOUT)
+            since_exit += exited.is_set()
+            if since_exit >= after_exit:
+                return
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    return threads, results
+    started.wait(TIMEOUT)  # every client is storming
+    return threads, connections, errors
 
 
 if cluster.is_primary:
@@ -167,18 +184,21 @@ if cluster.is_primary:
         exited = threading.Event()
         first.on("exit", must_call(lambda code, signal: exited.set()))
         clients = queue_behind_worker_1(first, port)
-        threads, results = load(port)
+        threads, connections, errors = storm(port, exited)
         first.process.kill("SIGKILL")
         answers = [answer_of(sock) for sock in clients]
         for thread in threads:
             thread.join()
+        stormed = Counter(a if isinstance(a, str) else a[0] for a in map(answer_of, connections))
+        for sock in clients + connections:
+            sock.close()
         assert exited.wait(TIMEOUT) and first.process.signal_code == "SIGKILL"
         queued = Counter(a if isinstance(a, str) else a[0] for a in answers)
-        loaded = Counter(a if isinstance(a, str) else a[0] for a in results)
-        print("queued", sorted(queued.items(), key=str), "load", sorted(loaded.items(), key=str))
-        failures = [a for a in answers + results if isinstance(a, str)]
-        assert len(failures) == 1, "only the in-flight connection is lost"
-        assert queued[2] == QUEUE - 1 and loaded == {2: 100}, (queued, loaded)
+        print("queued", sorted(queued.items(), key=str), "storm", sorted(stormed, key=str))
+        assert not errors, errors
+        assert sum(isinstance(a, str) for a in answers) == 1, "only the in-flight one is lost"
+        assert queued[2] == QUEUE - 1 and set(stormed) == {2}, (queued, stormed)
+        assert sum(stormed.values()) >= 4 * 50, stormed
     elif SCENE == "disconnect":
         clients = queue_behind_worker_1(first, port)
         exits = []
