@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import subprocess
 import sys
@@ -251,3 +252,19 @@ def cluster_cli(
     """``python -m cluster ARGS`` in the background, its log (stderr) and the workers'
     output read as one stream of lines."""
     return Running("-m", "cluster", *args, env=env, merge_stderr=True, launcher=launcher)
+
+
+def fetch_pids(host: str, port: int, path: str = "/", timeout: float = 10) -> tuple[int, int]:
+    """One GET on a new connection, answered 200 with ``worker PID handler PID`` (the
+    framework test programs' answer); the (worker pid, handler pid) that answered."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"Connection": "close"})
+        response = connection.getresponse()
+        body = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 200, (response.status, body)
+    word, worker, word2, handler = body.split()
+    assert (word, word2) == ("worker", "handler"), body
+    return int(worker), int(handler)

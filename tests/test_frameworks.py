@@ -14,7 +14,6 @@ exited 0 with ``exited_after_disconnect``.
 
 from __future__ import annotations
 
-import http.client
 import os
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 import psutil
 import pytest
 
-from support import PROGRAMS
+from support import PROGRAMS, fetch_pids
 
 MAX_REQUESTS = 40  # enough for both workers to answer, even under SCHED_NONE
 READY_TIMEOUT = 10.0
@@ -81,17 +80,7 @@ def port_for(lines: list[str], client_host: str) -> int:
 
 def fetch(host: str, port: int) -> tuple[int, int]:
     """One GET on a new connection; the (worker pid, handler pid) that answered."""
-    connection = http.client.HTTPConnection(host, port, timeout=5)
-    try:
-        connection.request("GET", "/", headers={"Connection": "close"})
-        response = connection.getresponse()
-        body = response.read().decode()
-    finally:
-        connection.close()
-    assert response.status == 200, (response.status, body)
-    word, worker, word2, handler = body.split()
-    assert (word, word2) == ("worker", "handler"), body
-    return int(worker), int(handler)
+    return fetch_pids(host, port, timeout=5)
 
 
 def serve(

@@ -13,7 +13,6 @@ itself, and a quiet exit after ``patch_all()`` under the cluster's running threa
 from __future__ import annotations
 
 import contextlib
-import http.client
 import signal
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from support import PROGRAMS, Running, free_port, run_program
+from support import PROGRAMS, Running, fetch_pids, free_port, run_program
 
 REQUESTS = 60
 TIMEOUT = 20.0  # for any one program
@@ -58,18 +57,11 @@ def the_port(primary: Running) -> int:
 
 
 def fetch(port: int, path: str = "/") -> int:
-    """One GET on a new connection: it must be answered 200; the worker pid that did."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers={"Connection": "close"})
-        response = connection.getresponse()
-        body = response.read().decode()
-    finally:
-        connection.close()
-    assert response.status == 200, (response.status, body)
-    word, worker, word2, handler = body.split()
-    assert (word, word2) == ("worker", "handler") and worker == handler, body
-    return int(worker)
+    """One GET on a new connection: it must be answered 200 by the worker's own
+    process; the worker pid that did."""
+    worker, handler = fetch_pids("127.0.0.1", port, path)
+    assert worker == handler, (worker, handler)
+    return worker
 
 
 def assert_quiet(stderr: str) -> None:
