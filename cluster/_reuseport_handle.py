@@ -54,12 +54,12 @@ _DROP_NEW_SYNS = (
     (0x06, 0, 0, 0),  # ret 0: drop
     (0x06, 0, 0, 0xFFFFFFFF),  # ret all: pass
 )
+_DROP_NEW_SYNS_CODE = b"".join(struct.pack("HBBI", *op) for op in _DROP_NEW_SYNS)
 
 
 def _refuse_new_handshakes(sock: socket.socket) -> None:
     """Attach :data:`_DROP_NEW_SYNS` to ``sock`` (the kernel copies the program)."""
-    code = b"".join(struct.pack("HBBI", *instruction) for instruction in _DROP_NEW_SYNS)
-    program = ctypes.create_string_buffer(code)
+    program = ctypes.create_string_buffer(_DROP_NEW_SYNS_CODE)
     fprog = struct.pack("HL", len(_DROP_NEW_SYNS), ctypes.addressof(program))
     try:
         sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)
