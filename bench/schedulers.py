@@ -41,6 +41,8 @@ def main() -> int:
     parser = c.load_options(__doc__.splitlines()[0], max_seconds=20.0)
     parser.add_argument("--clients", type=int, default=64, help="clients in the population")
     args = parser.parse_args()
+    if args.tool not in ("auto", "python"):
+        parser.error("--tool: only bench/_loadgen.py (python) sends a population of clients")
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.requests = args.requests or (300 if args.quick else 10000)
     tool = "python"  # the only load generator that sends a population (see above)

@@ -13,9 +13,11 @@ took (it closed its server, disconnected or died) are taken back and given to an
 
 from __future__ import annotations
 
+import _socket
 import array
 import errno
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -45,6 +47,9 @@ _FD = struct.Struct("i")
 _TIOCOUTQ = termios.TIOCOUTQ
 _SOL_SOCKET = int(socket.SOL_SOCKET)
 _SCM_RIGHTS = int(socket.SCM_RIGHTS)
+# Plain ints: the socket module's constants are enums, and each ``|`` of two is a call.
+_AF_INET, _SOCK_STREAM = int(socket.AF_INET), int(socket.SOCK_STREAM)
+_PEEK_FLAGS = int(socket.MSG_PEEK | socket.MSG_DONTWAIT)
 _RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
@@ -120,10 +125,6 @@ class Route:
             return self.stuck_since or self.waiting_since
         return self.stuck_since
 
-    def end_skip(self) -> None:
-        """The back-off after a stall is over: the route takes its turns again."""
-        self.skip_until = 0.0
-
     def take_back(self) -> list[tuple[int, bytes]]:
         """The connections still queued for the worker, which will not take them now."""
         taken: list[tuple[int, bytes]] = []
@@ -144,10 +145,13 @@ class Route:
 
 
 def _peek(fd: int) -> bytes:
-    """The first bytes the client sent, left in place for the worker."""
-    sock = _real.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd)  # named: no getsockopt
+    """The first bytes the client sent, left in place for the worker.
+
+    Through the C socket type, whose constructor is half the cost of ``socket.socket``'s
+    (the family and type are named, so it asks the kernel nothing)."""
+    sock = _socket.socket(_AF_INET, _SOCK_STREAM, 0, fd)
     try:
-        return sock.recv(_schedulers.PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        return sock.recv(_schedulers.PEEK_BYTES, _PEEK_FLAGS)
     except OSError:
         return b""
     finally:
@@ -203,6 +207,7 @@ class RoundRobinHandle:
         self.sockname = self.sock.getsockname()
         self.routes: dict[Any, Route] = {}
         self.rotation: list[Route] = []
+        self.live: tuple[Route, ...] = ()  # what a scheduler chooses from (see _update_live)
         self.cursor = 0
         self.pending: deque[tuple[int, bytes]] = deque()
         self.retry: Timer | None = None
@@ -240,6 +245,7 @@ class RoundRobinHandle:
         if route is not None and not route.listening:
             route.listening = True
             self.rotation.append(route)
+            self._update_live()
             self._flush_pending()
 
     def remove(self, worker: Any, retire: bool = False) -> bool:
@@ -255,6 +261,7 @@ class RoundRobinHandle:
             self.busy.discard(route)
             if route in self.rotation:
                 self.rotation.remove(route)
+                self._update_live()
             self.pending.extendleft(reversed(route.take_back()))
             route.worker_end.close()
             if retire:
@@ -360,7 +367,7 @@ class RoundRobinHandle:
         full (then the turn decides: a busy worker never holds connections up)."""
         assert self.pick is not None
         peeked = (self.peeked.pop(fd, None) or _peek(fd)) if self.peeks else None
-        route = self.pick(self.rotation, peer, peeked)
+        route = self.pick(self.live, peer, peeked)
         if route is None:
             return False
         try:
@@ -459,13 +466,25 @@ class RoundRobinHandle:
             )
             route.skip_until = now + STALL_BACKOFF
             route.stuck_since = route.stuck_since or route.waiting_since
-            loop.call_later(STALL_BACKOFF, route.end_skip)
+            loop.call_later(STALL_BACKOFF, functools.partial(self._end_skip, route))
+            self._update_live()
             route.taken = route.sent
             self.pending.extendleft(reversed(returned))
         if self.pending:
             self._flush_pending()
         if waiting:
             self._watch_stalls()
+
+    def _end_skip(self, route: Route) -> None:
+        """The back-off after a stall is over: the route takes its turns again."""
+        route.skip_until = 0.0
+        self._update_live()
+
+    def _update_live(self) -> None:
+        """The routes a scheduler may send a new client to: those not skipped for
+        stalling, unless all are. Kept as one tuple, rebuilt only when that set
+        changes, so a scheduler can tell a change by identity, not per connection."""
+        self.live = tuple(_schedulers.live(self.rotation))
 
     def _flush_pending(self) -> None:
         self.busy.clear()

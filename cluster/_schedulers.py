@@ -79,7 +79,10 @@ class WorkerView:
 
 
 class Scheduler(Protocol):
-    """What a handle asks: ``pick(routes, peer, peeked)``, a route or None (in turn)."""
+    """What a handle asks: ``pick(routes, peer, peeked)``, a route or None (in turn).
+
+    ``routes`` is the handle's tuple of :func:`live` routes: the same object for as
+    long as that set stays the same."""
 
     peeks: bool  # wants the first bytes of the request (MSG_PEEK)
     counts_closes: bool  # needs the workers to report closed connections
@@ -87,7 +90,7 @@ class Scheduler(Protocol):
     def pick(self, routes: Sequence[Route], peer: bytes, peeked: bytes | None) -> Route | None: ...
 
 
-def _live(routes: Sequence[Route]) -> Sequence[Route]:
+def live(routes: Sequence[Route]) -> Sequence[Route]:
     """The routes a new client may go to: not skipped for stalling, unless all are."""
     live = [route for route in routes if not route.skip_until]
     return live or routes
@@ -111,18 +114,19 @@ class Sticky:
     forgets every answer, so each is worked out again over the new set."""
 
     def __init__(self) -> None:
-        self.live: tuple[Route, ...] = ()
+        self.live: Sequence[Route] = ()
         self.chosen: dict[bytes, Route] = {}
 
     def route(self, key: bytes, routes: Sequence[Route]) -> Route:
-        live = tuple(_live(routes))
-        if live != self.live:
-            self.live, self.chosen = live, {}
+        if routes is not self.live:  # the handle's tuple was rebuilt: a change, maybe
+            if tuple(routes) != tuple(self.live):
+                self.chosen = {}
+            self.live = routes
         route = self.chosen.get(key)
         if route is None:
             if len(self.chosen) >= KEYS_REMEMBERED:
                 self.chosen.clear()
-            route = self.chosen[key] = rendezvous(key, live)
+            route = self.chosen[key] = rendezvous(key, routes)
         return route
 
 
@@ -145,13 +149,12 @@ class LeastConnections:
         self.turn = 0
 
     def pick(self, routes: Sequence[Route], peer: bytes, peeked: bytes | None) -> Route | None:
-        live = _live(routes)
         self.turn += 1
-        count = len(live)
-        best = live[self.turn % count]
+        count = len(routes)
+        best = routes[self.turn % count]
         fewest = best.sent - best.closed
         for step in range(1, count):
-            route = live[(self.turn + step) % count]
+            route = routes[(self.turn + step) % count]
             held = route.sent - route.closed
             if held < fewest:
                 best, fewest = route, held

@@ -103,6 +103,34 @@ def test_ip_hash_keeps_clients_and_moves_only_a_killed_workers_clients() -> None
 
 
 @pytest.mark.timeout(60)
+def test_ip_hash_skips_a_stalled_worker_and_gives_its_clients_back_after() -> None:
+    """A worker that takes no connection (SIGSTOP) is skipped for new clients: its
+    client's queued connection is handed to another worker, which keeps that client
+    while the stall lasts; the other clients keep theirs. Once the worker runs again
+    and its back-off is over, the client goes back to it (rendezvous over the same
+    set again)."""
+    running, port, pids = start("ip-hash")
+    sources = [f"127.0.0.{x}" for x in range(2, 31)]
+    first = {source: ask(port, source=source) for source in sources}
+    victim = first[sources[0]]
+    os.kill(pids[victim], signal.SIGSTOP)
+    try:
+        stand_in = ask(port, source=sources[0])  # queued for the victim, then taken back
+        assert stand_in != victim
+        assert [ask(port, source=sources[0]) for _ in range(5)] == [stand_in] * 5
+        for source in sources:
+            if first[source] != victim:
+                assert ask(port, source=source) == first[source], source
+        os.kill(pids[victim], signal.SIGCONT)
+        deadline = time.monotonic() + 15  # the back-off is 5 s
+        while ask(port, source=sources[0]) != victim:
+            assert time.monotonic() < deadline
+    finally:
+        os.kill(pids[victim], signal.SIGCONT)
+        running.kill()
+
+
+@pytest.mark.timeout(60)
 def test_least_connections_sends_new_connections_to_the_worker_holding_fewest() -> None:
     running, port, _ = start("least-connections")
     held = []
