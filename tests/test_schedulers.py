@@ -38,6 +38,27 @@ def ask(port: int, path: str = "/", source: str = "127.0.0.1", timeout: float = 
     return int(data.partition(b"\r\n\r\n")[2])
 
 
+def stop(pid: int) -> None:
+    """SIGSTOP ``pid`` and wait until each of its threads has stopped. Until then a
+    thread the signal woke but that has not run yet still takes a connection that
+    reaches its queue meanwhile (the kernel gives it the packet before it looks at
+    the signal), and that connection would wait, unseen by the primary, for SIGCONT."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while not all(state in "Tt" for state in thread_states(pid)):
+        assert time.monotonic() < deadline, f"pid {pid} did not stop"
+        time.sleep(0.01)  # polling /proc: only a parent's waitpid() is told of a stop
+
+
+def thread_states(pid: int) -> list[str]:
+    """The state letter of each thread of ``pid`` (R, S, T...), from /proc."""
+    states = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/stat") as stat:
+            states.append(stat.read().rpartition(")")[2].split()[0])
+    return states
+
+
 def socketio_sessions(port: int, sessions: int) -> list[int]:
     """``sessions`` python-socketio clients (polling): connect, emit with ack, leave;
     the workers that acked."""
@@ -113,8 +134,8 @@ def test_ip_hash_skips_a_stalled_worker_and_gives_its_clients_back_after() -> No
     sources = [f"127.0.0.{x}" for x in range(2, 31)]
     first = {source: ask(port, source=source) for source in sources}
     victim = first[sources[0]]
-    os.kill(pids[victim], signal.SIGSTOP)
     try:
+        stop(pids[victim])
         stand_in = ask(port, source=sources[0])  # queued for the victim, then taken back
         assert stand_in != victim
         assert [ask(port, source=sources[0]) for _ in range(5)] == [stand_in] * 5
