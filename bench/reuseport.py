@@ -18,7 +18,7 @@ the order changes from run to run.) Two worker styles: ``accept``, a blocking
 and ``epoll``, a ``selectors`` loop as asyncio, gevent and most servers run (every
 worker's epoll wakes, the first to accept wins). SCHED_NONE leaves it to those
 wake-ups; SCHED_REUSEPORT to the kernel's hash of the 4-tuple, a multinomial draw
-(expected stddev about 6 here); RR takes turns.
+(a stddev of about 6.6 here, root mean square); RR takes turns.
 
 Targets: REUSEPORT >= 0.95x NONE requests/s; a smaller spread than NONE.
 """
@@ -45,10 +45,10 @@ SPREAD_WORKERS = 8
 SPREAD_CLIENTS = 16  # connections in flight at once
 STYLES = ("accept", "epoll")
 WORK = 20_000
-# 400 connections over 8 workers at random: each count is Binomial(400, 1/8), and the
-# counts' population variance is expected to be (8 - 1) / 8 of the binomial's.
-_SHARE = 1 / SPREAD_WORKERS
-RANDOM_STDDEV = math.sqrt((1 - _SHARE) * SPREAD_CONNECTIONS * _SHARE * (1 - _SHARE))
+# 400 connections over 8 workers at random: each count is Binomial(400, 1/8) and the
+# counts sum to 400, so their mean is 50 exactly and their population variance is on
+# average the binomial's, 400 * (1/8) * (7/8). Its root: the root-mean-square stddev.
+RANDOM_STDDEV = math.sqrt(SPREAD_CONNECTIONS * (SPREAD_WORKERS - 1)) / SPREAD_WORKERS
 
 
 def serve(style: str) -> None:
@@ -175,7 +175,7 @@ def main() -> int:
         rows,
         [
             f"{spread_rounds} rounds per row, {SPREAD_CLIENTS} connections in flight; "
-            f"a random draw's expected stddev: {RANDOM_STDDEV:.1f}"
+            f"a random draw's stddev (root mean square): {RANDOM_STDDEV:.1f}"
         ],
     )
     ratio = c.ratio(c.median(rps["reuseport"]), c.median(rps["none"]))
